@@ -1,0 +1,49 @@
+// Big-endian integer encoding and small byte helpers shared by hashing and storage. Every integer in a
+// hashed or stored immudb structure is big-endian; tx ids and offsets are bigint where they may pass 2^53.
+
+export function u16(n: number): Buffer {
+  const b = Buffer.allocUnsafe(2);
+  b.writeUInt16BE(n, 0);
+  return b;
+}
+
+export function u32(n: number): Buffer {
+  const b = Buffer.allocUnsafe(4);
+  b.writeUInt32BE(n, 0);
+  return b;
+}
+
+/** u64 big-endian from a number (must be a safe non-negative integer) or a bigint. */
+export function u64(n: number | bigint): Buffer {
+  const b = Buffer.allocUnsafe(8);
+  b.writeBigUInt64BE(BigInt.asUintN(64, BigInt(n)), 0);
+  return b;
+}
+
+/** Signed int64 written as its two's-complement u64 (timestamps). */
+export function i64(n: number | bigint): Buffer {
+  const b = Buffer.allocUnsafe(8);
+  b.writeBigInt64BE(BigInt(n), 0);
+  return b;
+}
+
+export function hex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}
+
+export function fromHex(s: string): Buffer {
+  if (s.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(s)) {
+    throw new TypeError(`not a hex string: ${s.slice(0, 32)}`);
+  }
+  return Buffer.from(s, 'hex');
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.compare(a, b) === 0;
+}
+
+export function toBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+export const ZERO32: Buffer = Buffer.alloc(32);
