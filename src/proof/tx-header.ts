@@ -32,9 +32,9 @@ export function innerPreimage(h: TxHeader): Buffer {
     b.writeBigInt64BE(BigInt(h.ts), 0);
     b.writeUInt16BE(0, 8);
     b.writeUInt16BE(h.nEntries, 10);
-    h.eh.copy(b, 12);
+    b.set(h.eh, 12);
     b.writeBigUInt64BE(BigInt(h.blTxId), 44);
-    h.blRoot.copy(b, 52);
+    b.set(h.blRoot, 52);
     return b;
   }
   const md = encodeTxMetadata(h.metadata);
@@ -50,11 +50,11 @@ export function innerPreimage(h: TxHeader): Buffer {
   o += md.length;
   b.writeUInt32BE(h.nEntries, o);
   o += 4;
-  h.eh.copy(b, o);
+  b.set(h.eh, o);
   o += 32;
   b.writeBigUInt64BE(BigInt(h.blTxId), o);
   o += 8;
-  h.blRoot.copy(b, o);
+  b.set(h.blRoot, o);
   return b;
 }
 
@@ -83,7 +83,7 @@ export function encodeTxHeaderExport(h: TxHeader): Buffer {
   let o = 0;
   b.writeBigUInt64BE(BigInt(h.id), o);
   o += 8;
-  h.prevAlh.copy(b, o);
+  b.set(h.prevAlh, o);
   o += 32;
   b.writeBigInt64BE(BigInt(h.ts), o);
   o += 8;
@@ -100,11 +100,11 @@ export function encodeTxHeaderExport(h: TxHeader): Buffer {
     b.writeUInt32BE(h.nEntries, o);
     o += 4;
   }
-  h.eh.copy(b, o);
+  b.set(h.eh, o);
   o += 32;
   b.writeBigUInt64BE(BigInt(h.blTxId), o);
   o += 8;
-  h.blRoot.copy(b, o);
+  b.set(h.blRoot, o);
   o += 32;
   assert(o === b.length, 'export header length');
   return b;
