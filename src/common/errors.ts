@@ -61,6 +61,7 @@ export const ERROR_CATALOG = {
   UNAUTHENTICATED: { status: GrpcStatus.UNAUTHENTICATED, description: 'no valid session or token' },
   INVALID_CREDENTIALS: { status: GrpcStatus.UNAUTHENTICATED, description: 'wrong user name or password' },
   LOGIN_THROTTLED: { status: GrpcStatus.RESOURCE_EXHAUSTED, description: 'too many failed logins; retry later' },
+  TOO_MANY_SESSIONS: { status: GrpcStatus.RESOURCE_EXHAUSTED, description: 'the server holds its maximum number of sessions or tokens' },
   PERMISSION_DENIED: { status: GrpcStatus.PERMISSION_DENIED, description: 'the user lacks the permission' },
   USER_EXISTS: { status: GrpcStatus.ALREADY_EXISTS, description: 'the user already exists' },
   USER_NOT_FOUND: { status: GrpcStatus.NOT_FOUND, description: 'the user does not exist' },

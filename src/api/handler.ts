@@ -1,0 +1,179 @@
+// Turns `async (req, ctx) => res` functions into grpc-js handlers: every response carries the
+// immudb-uuid header, every throw goes through error-status.ts, stream writes respect backpressure and
+// client cancellation, and each call reports start/end to an observer so metrics plug in later.
+// It knows nothing of sessions or permissions; those are the handlers' business (src/server).
+import { once } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import {
+  Metadata,
+  status,
+  type handleBidiStreamingCall,
+  type handleClientStreamingCall,
+  type handleServerStreamingCall,
+  type handleUnaryCall,
+  type ServerDuplexStream,
+  type ServerErrorResponse,
+  type ServerReadableStream,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+} from '@grpc/grpc-js';
+import type { Logger } from '../common/log.js';
+import { errorToStatus } from './error-status.js';
+import { responseHeaders } from './metadata.js';
+
+/** Per-RPC hooks (counters, latency histograms). Called synchronously; must not throw. */
+export interface RpcObserver {
+  onCallStart(rpc: string): void;
+  onCallEnd(rpc: string, code: status, durationMs: number): void;
+}
+
+export interface HandlerEnv {
+  readonly logger: Logger;
+  /** Sent as the `immudb-uuid` header on every response. */
+  readonly serverUuid: string;
+  readonly observer?: RpcObserver;
+}
+
+export interface CallContext {
+  readonly rpc: string;
+  readonly metadata: Metadata;
+  readonly peer: string;
+  /** Aborted when the client cancels or the deadline passes. */
+  readonly signal: AbortSignal;
+  /** Trailing metadata to send with the final status (e.g. exportTx's compatibility trailers). */
+  readonly trailers: Metadata;
+}
+
+export type UnaryFn<Req, Res> = (req: Req, ctx: CallContext) => Promise<Res>;
+export type SendFn<Res> = (res: Res) => Promise<void>;
+export type ServerStreamFn<Req, Res> = (req: Req, ctx: CallContext, send: SendFn<Res>) => Promise<void>;
+export type ClientStreamFn<Req, Res> = (reqs: AsyncIterable<Req>, ctx: CallContext) => Promise<Res>;
+export type BidiStreamFn<Req, Res> = (reqs: AsyncIterable<Req>, ctx: CallContext, send: SendFn<Res>) => Promise<void>;
+
+type AnyCall =
+  | ServerUnaryCall<unknown, unknown>
+  | ServerWritableStream<unknown, unknown>
+  | ServerReadableStream<unknown, unknown>
+  | ServerDuplexStream<unknown, unknown>;
+
+interface CallState {
+  readonly ctx: CallContext;
+  /** Reports the end once (status code of the outcome). */
+  finish(code: status): void;
+}
+
+function begin(env: HandlerEnv, rpc: string, call: AnyCall): CallState {
+  const startedMs = performance.now();
+  env.observer?.onCallStart(rpc);
+  const controller = new AbortController();
+  (call as NodeJS.EventEmitter).on('cancelled', () => controller.abort());
+  call.sendMetadata(responseHeaders(env.serverUuid));
+  let ended = false;
+  return {
+    ctx: { rpc, metadata: call.metadata, peer: call.getPeer(), signal: controller.signal, trailers: new Metadata() },
+    finish(code: status): void {
+      if (ended) return;
+      ended = true;
+      env.observer?.onCallEnd(rpc, code, performance.now() - startedMs);
+    },
+  };
+}
+
+function toServiceError(env: HandlerEnv, rpc: string, err: unknown, trailers: Metadata): ServerErrorResponse {
+  const st = errorToStatus(err, { logger: env.logger, rpc });
+  const metadata = trailers.clone();
+  if (st.metadata !== undefined) metadata.merge(st.metadata);
+  return Object.assign(new Error(st.details), { code: st.code, details: st.details, metadata });
+}
+
+function sender<Res>(call: ServerWritableStream<unknown, Res> | ServerDuplexStream<unknown, Res>, signal: AbortSignal): SendFn<Res> {
+  return async (res: Res): Promise<void> => {
+    if (signal.aborted) throw new Error('call cancelled');
+    if (!call.write(res)) await once(call, 'drain', { signal });
+  };
+}
+
+/** A unary handler. */
+export function unary<Req, Res>(env: HandlerEnv, rpc: string, fn: UnaryFn<Req, Res>): handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    const state = begin(env, rpc, call);
+    fn(call.request, state.ctx).then(
+      (res) => {
+        state.finish(status.OK);
+        callback(null, res, state.ctx.trailers);
+      },
+      (err: unknown) => {
+        const serviceError = toServiceError(env, rpc, err, state.ctx.trailers);
+        state.finish(serviceError.code ?? status.UNKNOWN);
+        callback(serviceError);
+      },
+    );
+  };
+}
+
+function endStream(
+  env: HandlerEnv,
+  rpc: string,
+  call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>,
+  state: CallState,
+  err: unknown,
+): void {
+  if (state.ctx.signal.aborted) {
+    state.finish(status.CANCELLED);
+    return;
+  }
+  if (err === undefined) {
+    state.finish(status.OK);
+    call.end(state.ctx.trailers);
+    return;
+  }
+  const serviceError = toServiceError(env, rpc, err, state.ctx.trailers);
+  state.finish(serviceError.code ?? status.UNKNOWN);
+  call.emit('error', serviceError);
+}
+
+/** A server-streaming handler: `send` resolves when the message is buffered (awaits drain). */
+export function serverStream<Req, Res>(env: HandlerEnv, rpc: string, fn: ServerStreamFn<Req, Res>): handleServerStreamingCall<Req, Res> {
+  return (call) => {
+    const state = begin(env, rpc, call);
+    const untyped = call as unknown as ServerWritableStream<unknown, unknown>;
+    fn(call.request, state.ctx, sender(call, state.ctx.signal)).then(
+      () => endStream(env, rpc, untyped, state, undefined),
+      (err: unknown) => endStream(env, rpc, untyped, state, err),
+    );
+  };
+}
+
+/** A client-streaming handler: requests arrive as an async iterable. */
+export function clientStream<Req, Res>(env: HandlerEnv, rpc: string, fn: ClientStreamFn<Req, Res>): handleClientStreamingCall<Req, Res> {
+  return (call, callback) => {
+    const state = begin(env, rpc, call);
+    fn(call as AsyncIterable<Req>, state.ctx).then(
+      (res) => {
+        state.finish(status.OK);
+        callback(null, res, state.ctx.trailers);
+      },
+      (err: unknown) => {
+        if (state.ctx.signal.aborted) {
+          state.finish(status.CANCELLED);
+          return;
+        }
+        const serviceError = toServiceError(env, rpc, err, state.ctx.trailers);
+        state.finish(serviceError.code ?? status.UNKNOWN);
+        callback(serviceError);
+      },
+    );
+  };
+}
+
+/** A bidirectional-streaming handler. */
+export function bidiStream<Req, Res>(env: HandlerEnv, rpc: string, fn: BidiStreamFn<Req, Res>): handleBidiStreamingCall<Req, Res> {
+  return (call) => {
+    const state = begin(env, rpc, call);
+    const untyped = call as unknown as ServerDuplexStream<unknown, unknown>;
+    fn(call as AsyncIterable<Req>, state.ctx, sender(call, state.ctx.signal)).then(
+      () => endStream(env, rpc, untyped, state, undefined),
+      (err: unknown) => endStream(env, rpc, untyped, state, err),
+    );
+  };
+}
