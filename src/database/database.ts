@@ -55,6 +55,15 @@ function requireList<T>(value: readonly T[] | undefined, what: string): readonly
   return value;
 }
 
+export interface DatabaseHealth {
+  readonly committedTxId: number;
+  readonly precommittedTxId: number;
+  readonly indexedTxId: number;
+  readonly indexLagTxs: number;
+  /** Set when indexing stopped on an error. */
+  readonly indexStalledReason: string | undefined;
+}
+
 export class Database {
   readonly #ctx: DbContext;
   #closed = false;
@@ -228,6 +237,24 @@ export class Database {
       precommittedTxId: precommitted.txId,
       precommittedTxHash: precommitted.txId === 0 ? EMPTY_HASH : precommitted.alh,
     };
+  }
+
+  /** Watermarks and index progress, for metrics and readiness probes. */
+  health(): DatabaseHealth {
+    const ctx = this.#open();
+    const index = ctx.store.index;
+    const status = index.status?.() ?? { indexedTxId: index.indexedTxId(), lagTxs: 0 };
+    return {
+      committedTxId: ctx.store.committedState().txId,
+      precommittedTxId: ctx.store.precommittedState().txId,
+      indexedTxId: status.indexedTxId,
+      indexLagTxs: status.lagTxs,
+      indexStalledReason: status.stalled?.reason,
+    };
+  }
+
+  get closed(): boolean {
+    return this.#closed;
   }
 
   // ---- verifiable ---------------------------------------------------------------------------------

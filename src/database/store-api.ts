@@ -39,6 +39,8 @@ export interface KeyIndexApi {
   indexedTxId(): number;
   /** Resolves when the index holds txId (TIMEOUT after timeoutMs). */
   waitForIndexedTx(txId: number, timeoutMs?: number): Promise<void>;
+  /** Indexing progress and, when indexing stopped on an error, why. */
+  status?(): { readonly indexedTxId: number; readonly lagTxs: number; readonly stalled?: { readonly reason: string } };
 }
 
 export type Awaitable<T> = T | Promise<T>;

@@ -1,0 +1,128 @@
+// The commit pipeline: bad input gets its typed error and writes nothing; 50 concurrent commits share
+// fewer fsync rounds and all resolve committed; worker-pool hashing equals inline hashing; reads and
+// proofs match the golden vectors.
+import { hash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { isImmuError, type ErrorCode } from '../common/errors.js';
+import { HashPool } from './hash-pool.js';
+import { openTestStore, readVector, tempDir, writeVectorStore } from './test-support.js';
+import { hashPackedTx, packedResults, packTx, type HashFn } from './tx-hashing.js';
+import type { TxInput } from './types.js';
+
+const kv = (k: string, v = 'v'): { key: Buffer; value: Buffer } => ({ key: Buffer.from(k), value: Buffer.from(v) });
+
+describe('bad input writes nothing', () => {
+  it('each limit and rule has its code', async () => {
+    const store = await openTestStore({ dir: tempDir(), maxKeyLen: 8, maxValueLen: 16, maxTxEntries: 3 });
+    const cases: Array<[ErrorCode, TxInput]> = [
+      ['NO_ENTRIES', { entries: [] }],
+      ['KEY_EMPTY', { entries: [kv('')] }],
+      ['KEY_TOO_LARGE', { entries: [kv('123456789')] }],
+      ['VALUE_TOO_LARGE', { entries: [kv('k', 'x'.repeat(17))] }],
+      ['TOO_MANY_ENTRIES', { entries: [kv('a'), kv('b'), kv('c'), kv('d')] }],
+      ['DUPLICATED_KEY', { entries: [kv('a'), kv('a')] }],
+      ['METADATA_INVALID', { entries: [{ ...kv('a'), metadata: { expiresAt: -1 } }] }],
+      ['METADATA_INVALID', { entries: [kv('a')], metadata: { extra: Buffer.alloc(300) } }],
+      ['INVALID_ARGUMENT', { entries: [{ key: 'a' as unknown as Buffer, value: Buffer.from('v') }] }],
+    ];
+    for (const [code, tx] of cases) {
+      await expect(store.commit(tx), code).rejects.toSatisfy((e: unknown) => isImmuError(e, code));
+    }
+    expect(store.precommittedState().txId).toBe(0);
+    const v0 = await openTestStore({ dir: tempDir(), writeTxHeaderVersion: 0 });
+    await expect(v0.commit({ entries: [{ ...kv('a'), metadata: { deleted: true } }] })).rejects.toSatisfy((e: unknown) =>
+      isImmuError(e, 'METADATA_INVALID'),
+    );
+    const ok = await v0.commit({ entries: [kv('a')] });
+    expect(ok.header.version).toBe(0);
+    expect((await v0.verify()).lastTxId).toBe(1);
+    await v0.close();
+    await expect(store.readTx(0)).rejects.toSatisfy((e: unknown) => isImmuError(e, 'TX_NOT_FOUND'));
+    await expect(store.readTx(1)).rejects.toSatisfy((e: unknown) => isImmuError(e, 'TX_BEYOND_STATE'));
+    await expect(store.dualProof(1, 1)).rejects.toSatisfy((e: unknown) => isImmuError(e, 'TX_BEYOND_STATE'));
+    await store.close();
+    await expect(store.commit({ entries: [kv('a')] })).rejects.toSatisfy((e: unknown) => isImmuError(e, 'STORE_CLOSED'));
+  });
+});
+
+describe('group commit', () => {
+  it('50 concurrent commits share fsync rounds and all resolve committed', async () => {
+    const store = await openTestStore({ dir: tempDir(), hashWorkers: 2 });
+    const before = store.syncRounds;
+    const done = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => store.commit({ entries: Array.from({ length: i + 1 }, (_, j) => kv(`k${i}-${j}`, `v${i}`)) })),
+    );
+    const ids = done.map((d) => d.header.id).sort((a, b) => a - b);
+    expect(ids).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(store.committedState().txId).toBe(50);
+    expect(store.syncRounds - before).toBeLessThan(50);
+    expect(store.syncRounds - before).toBeGreaterThan(0);
+    expect((await store.verify()).lastTxId).toBe(50);
+    await store.close();
+  });
+
+  it('a commit resolves only after its commit entry is durable, and the index catches up', async () => {
+    const store = await openTestStore({ dir: tempDir() });
+    const c = await store.commit({ entries: [kv('x', 'y')] });
+    expect(store.committedTxId()).toBeGreaterThanOrEqual(c.header.id);
+    await store.index.waitForIndexedTx(c.header.id);
+    const v = store.index.get(Buffer.from('x'));
+    expect(v?.txId).toBe(1);
+    expect((await store.readValue(v!.value, v!.hVal)).toString()).toBe('y');
+    await store.close();
+  });
+});
+
+describe('hashing', () => {
+  it('the worker pool and inline hashing agree (v0 and v1, metadata, empty values)', async () => {
+    const pool = new HashPool(2);
+    for (const version of [0, 1] as const) {
+      const entries = Array.from({ length: 300 }, (_, i) => ({
+        key: Buffer.from(`key-${i}`),
+        value: i % 7 === 0 ? Buffer.alloc(0) : Buffer.from(`value-${i}`.repeat(i % 5)),
+        metadata: version === 1 && i % 3 === 0 ? { nonIndexable: true } : undefined,
+      }));
+      const a = packTx(entries, version).packed;
+      const b = packTx(entries, version).packed;
+      hashPackedTx(a.ab, hash as unknown as HashFn);
+      const back = await pool.hash(b);
+      expect(Buffer.from(packedResults(back).eh).equals(packedResults(a.ab).eh)).toBe(true);
+      expect(Buffer.from(packedResults(back).hVals).equals(packedResults(a.ab).hVals)).toBe(true);
+    }
+    await pool.close();
+  });
+});
+
+describe('proofs over the vector store', () => {
+  interface ProofVec {
+    sourceTxId: number;
+    targetTxId: number;
+    inclusionProof: string[];
+    consistencyProof: string[];
+    lastInclusionProof: string[];
+    targetBlTxAlh: string;
+    linearProof: { terms: string[] };
+  }
+  it('dual proofs, v2 and the linear proof equal the vectors', async () => {
+    const v = readVector<{ dualProofs: ProofVec[]; dualProofsV2: ProofVec[]; linearProof_3_7: { terms: string[] } }>(
+      'vectors/store_txs_and_dualproofs.json',
+    );
+    const store = await writeVectorStore(tempDir());
+    const hexes = (b: readonly Buffer[]): string[] => b.map((x) => x.toString('hex'));
+    for (const d of v.dualProofs) {
+      const p = await store.dualProof(d.sourceTxId, d.targetTxId);
+      expect(hexes(p.inclusionProof)).toEqual(d.inclusionProof);
+      expect(hexes(p.consistencyProof)).toEqual(d.consistencyProof);
+      expect(hexes(p.lastInclusionProof)).toEqual(d.lastInclusionProof);
+      expect(p.targetBlTxAlh.toString('hex')).toBe(d.targetBlTxAlh);
+      expect(hexes(p.linearProof.terms)).toEqual(d.linearProof.terms);
+    }
+    for (const d of v.dualProofsV2) {
+      const p = await store.dualProofV2(d.sourceTxId, d.targetTxId);
+      expect(hexes(p.inclusionProof)).toEqual(d.inclusionProof);
+      expect(hexes(p.consistencyProof)).toEqual(d.consistencyProof);
+    }
+    expect(hexes((await store.linearProof(3, 7)).terms)).toEqual(v.linearProof_3_7.terms);
+    await store.close();
+  });
+});
