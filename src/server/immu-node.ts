@@ -31,6 +31,7 @@ import {
   checkDatabaseAdmin,
   checkMethodAccess,
   hasDatabaseAccess,
+  isDatabaseAdmin,
   METHOD_ACCESS,
   visibleDatabases,
   type Principal,
@@ -40,6 +41,7 @@ import { reservedDatabaseSettings, type ServerReplicationFlags } from './setting
 import {
   createDatabaseSettings,
   defaultDatabaseSettings,
+  redactSettings,
   updateDatabaseSettings,
   type DatabaseSettings,
   type DatabaseSettingsUpdate,
@@ -384,7 +386,7 @@ export class ImmuNode implements NodeApi {
       const e = this.#registry.require(name);
       out.push({
         name,
-        settings: e.settings,
+        settings: isDatabaseAdmin(caller, name) ? e.settings : redactSettings(e.settings),
         loaded: e.database !== undefined,
         diskSizeBytes: await dirSizeBytes(join(this.#cfg.dataDir, name)),
         numTransactions: e.database === undefined ? 0 : e.database.currentState().txId,
@@ -439,7 +441,9 @@ export class ImmuNode implements NodeApi {
   async databaseSettings(ctx: CallContext): Promise<{ name: string; settings: DatabaseSettings }> {
     const name = ctx.databaseName;
     if (name === undefined) throw new ImmuError('NO_DATABASE_SELECTED', 'no database selected');
-    return { name, settings: this.#registry.require(name).settings };
+    const settings = this.#registry.require(name).settings;
+    const caller = this.#requireCaller(ctx);
+    return { name, settings: isDatabaseAdmin(caller, name) ? settings : redactSettings(settings) };
   }
 
   // ---- state and info ---------------------------------------------------------------------------

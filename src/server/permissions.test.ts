@@ -48,7 +48,7 @@ describe('sysadmin', () => {
 describe('method access table (spec 2.5)', () => {
   const readMethods = ['Get', 'VerifiableGet', 'Scan', 'ZScan', 'History', 'TxById', 'VerifiableTxById', 'TxScan', 'Count', 'CurrentState', 'GetDatabaseSettingsV2', 'GetAll'];
   const writeMethods = ['Set', 'VerifiableSet', 'Delete', 'ExecAll', 'SetReference', 'VerifiableSetReference', 'ZAdd', 'VerifiableZAdd'];
-  const adminMethods = ['ExportTx', 'StreamExportTx', 'ReplicateTx', 'FlushIndex', 'CompactIndex', 'Dump'];
+  const adminMethods = ['exportTx', 'streamExportTx', 'replicateTx', 'FlushIndex', 'CompactIndex', 'Dump'];
   const sysadminMethods = ['CreateDatabase', 'CreateDatabaseWith', 'CreateDatabaseV2'];
 
   const rows: [string, string, Principal | undefined, string | undefined, string][] = [];
@@ -98,7 +98,7 @@ describe('method access table (spec 2.5)', () => {
     // systemdb is read-only from outside (2.6), for everyone
     ['Get', 'sysadmin on systemdb', immudb, 'systemdb', 'ok'],
     ['Scan', 'admin of systemdb', sysAdminOfSystemdb, 'systemdb', 'ok'],
-    ['ExportTx', 'admin of systemdb (replicating it)', sysAdminOfSystemdb, 'systemdb', 'ok'],
+    ['exportTx', 'admin of systemdb (replicating it)', sysAdminOfSystemdb, 'systemdb', 'ok'],
     ['Set', 'sysadmin on systemdb', immudb, 'systemdb', 'PERMISSION_DENIED'],
     ['ExecAll', 'sysadmin on systemdb', immudb, 'systemdb', 'PERMISSION_DENIED'],
     ['ZAdd', 'admin of systemdb', sysAdminOfSystemdb, 'systemdb', 'PERMISSION_DENIED'],

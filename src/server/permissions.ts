@@ -59,6 +59,7 @@ export const METHOD_ACCESS: ReadonlyMap<string, MethodAccess> = new Map<string, 
     'Logout', 'KeepAlive', 'CloseSession', 'UseDatabase', 'DatabaseList', 'DatabaseListV2',
     'ListUsers', 'CreateUser', 'ChangePassword', 'ChangePermission', 'SetActiveUser',
     'UpdateDatabase', 'UpdateDatabaseV2', 'LoadDatabase', 'UnloadDatabase', 'DeleteDatabase',
+    'ReplicationStatus',
   ] as const).map((m) => [m, AUTHENTICATED] as const),
   // read
   ...([
@@ -72,7 +73,7 @@ export const METHOD_ACCESS: ReadonlyMap<string, MethodAccess> = new Map<string, 
     'SetReference', 'VerifiableSetReference', 'ZAdd', 'VerifiableZAdd',
   ] as const).map((m) => [m, READ_WRITE] as const),
   // admin of the selected database (replication credentials need this on the primary)
-  ...(['Dump', 'FlushIndex', 'CompactIndex', 'ExportTx', 'StreamExportTx', 'ReplicateTx'] as const).map(
+  ...(['Dump', 'FlushIndex', 'CompactIndex', 'exportTx', 'streamExportTx', 'replicateTx'] as const).map(
     (m) => [m, ADMIN] as const,
   ),
   // sysadmin
@@ -86,7 +87,7 @@ export const SYSTEMDB_METHODS: ReadonlySet<string> = new Set([
   'Get', 'VerifiableGet', 'streamGet', 'streamVerifiableGet', 'GetAll', 'Scan', 'streamScan', 'ZScan',
   'streamZScan', 'History', 'streamHistory', 'TxById', 'VerifiableTxById', 'TxScan', 'streamTxScan',
   'Count', 'CountAll', 'CurrentState', 'DatabaseHealth', 'GetDatabaseSettings', 'GetDatabaseSettingsV2',
-  'ExportTx', 'StreamExportTx', 'ReplicateTx', 'Dump', 'FlushIndex', 'CompactIndex',
+  'exportTx', 'streamExportTx', 'replicateTx', 'Dump', 'FlushIndex', 'CompactIndex',
 ]);
 
 /**

@@ -1,0 +1,140 @@
+// Prometheus metrics and the HTTP endpoints of the metrics port: /metrics, /livez, /readyz, /version.
+// Unlike immudb's, /readyz checks something real: every loaded database is open and its index is not
+// stalled. Per-database gauges are computed at scrape time from the databases' own watermarks, so they
+// cannot drift from the data.
+import { createServer, type Server } from 'node:http';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Logger } from '../common/log.js';
+import type { DatabaseHealth } from '../database/database.js';
+import type { RpcObserver } from './handler.js';
+
+/** What the metrics endpoint needs to know about databases; implemented by the node. */
+export interface MetricsSource {
+  databases(): readonly { readonly name: string; readonly health: DatabaseHealth | undefined }[];
+  readonly version: string;
+  readonly startedAtMs: number;
+}
+
+export const indexLagTxsUnhealthy = 1_000_000; // readiness fails beyond this lag (a stuck indexer, not a busy one)
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+  readonly #rpcTotal: Counter<'method' | 'code'>;
+  readonly #rpcSeconds: Histogram<'method'>;
+  readonly observer: RpcObserver;
+
+  constructor(source: MetricsSource) {
+    collectDefaultMetrics({ register: this.registry });
+    this.#rpcTotal = new Counter({
+      name: 'grpc_server_handled_total',
+      help: 'RPCs completed, by method and gRPC status code',
+      labelNames: ['method', 'code'],
+      registers: [this.registry],
+    });
+    this.#rpcSeconds = new Histogram({
+      name: 'immudb_query_latency_seconds',
+      help: 'RPC handling time in seconds, by method',
+      labelNames: ['method'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [this.registry],
+    });
+    const perDb = (name: string, help: string, pick: (h: DatabaseHealth) => number): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['db'],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const d of source.databases()) if (d.health !== undefined) this.set({ db: d.name }, pick(d.health));
+        },
+      });
+    };
+    perDb('immudb_last_committed_trx_id', 'Last committed transaction id', (h) => h.committedTxId);
+    perDb('immudb_last_precommitted_trx_id', 'Last precommitted (durable, maybe not yet committed) transaction id', (h) => h.precommittedTxId);
+    perDb('immudb_last_indexed_trx_id', 'Last transaction id fully indexed', (h) => h.indexedTxId);
+    perDb('immudb_index_lag_txs', 'Committed transactions not yet indexed', (h) => h.indexLagTxs);
+    perDb('immudb_index_stalled', '1 when indexing stopped on an error', (h) => (h.indexStalledReason === undefined ? 0 : 1));
+    new Gauge({
+      name: 'immudb_loaded_databases',
+      help: 'Databases currently loaded',
+      registers: [this.registry],
+      collect() {
+        this.set(source.databases().filter((d) => d.health !== undefined).length);
+      },
+    });
+    new Gauge({
+      name: 'immudb_uptime_hours',
+      help: 'Hours since the server started',
+      registers: [this.registry],
+      collect() {
+        this.set((Date.now() - source.startedAtMs) / 3_600_000);
+      },
+    });
+    const total = this.#rpcTotal;
+    const seconds = this.#rpcSeconds;
+    this.observer = {
+      onCallStart: () => undefined,
+      onCallEnd: (rpc, code, durationMs) => {
+        total.inc({ method: rpc, code: String(code) });
+        seconds.observe({ method: rpc }, durationMs / 1000);
+      },
+    };
+  }
+}
+
+export interface Readiness {
+  readonly ready: boolean;
+  readonly problems: readonly string[];
+}
+
+export function readiness(source: MetricsSource): Readiness {
+  const problems: string[] = [];
+  for (const d of source.databases()) {
+    if (d.health === undefined) continue;
+    if (d.health.indexStalledReason !== undefined) problems.push(`${d.name}: index stalled: ${d.health.indexStalledReason}`);
+    else if (d.health.indexLagTxs > indexLagTxsUnhealthy) problems.push(`${d.name}: index lag ${d.health.indexLagTxs} txs`);
+  }
+  return { ready: problems.length === 0, problems };
+}
+
+/** Starts the metrics HTTP server; resolves with the bound port. */
+export async function startMetricsHttp(
+  metrics: ServerMetrics,
+  source: MetricsSource,
+  opts: { readonly address: string; readonly port: number; readonly logger: Logger; readonly isServing: () => boolean },
+): Promise<{ readonly server: Server; readonly port: number }> {
+  const server = createServer((req, res) => {
+    const url = (req.url ?? '/').split('?')[0];
+    const send = (code: number, body: string, type = 'text/plain; charset=utf-8'): void => {
+      res.writeHead(code, { 'content-type': type, 'access-control-allow-origin': '*' });
+      res.end(body);
+    };
+    if (req.method !== 'GET') return send(405, 'method not allowed\n');
+    if (url === '/metrics') {
+      metrics.registry.metrics().then(
+        (text) => send(200, text, metrics.registry.contentType),
+        (err: unknown) => {
+          opts.logger.error({ event: 'metrics.collect_failed', err });
+          send(500, 'metrics collection failed\n');
+        },
+      );
+      return;
+    }
+    if (url === '/livez') return opts.isServing() ? send(200, 'ok\n') : send(503, 'not serving\n');
+    if (url === '/readyz' || url === '/initz') {
+      if (!opts.isServing()) return send(503, 'not serving\n');
+      const r = readiness(source);
+      return r.ready ? send(200, 'ready\n') : send(503, `${r.problems.join('\n')}\n`);
+    }
+    if (url === '/version') return send(200, JSON.stringify({ version: source.version }), 'application/json');
+    return send(404, 'not found\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.address, () => resolve());
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr !== null ? addr.port : opts.port;
+  return { server, port };
+}
