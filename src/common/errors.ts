@@ -81,6 +81,8 @@ export const ERROR_CATALOG = {
   STORE_BUSY: { status: GrpcStatus.RESOURCE_EXHAUSTED, description: 'too many transactions are in flight' },
   IO_ERROR: { status: GrpcStatus.INTERNAL, description: 'a file operation failed' },
   TIMEOUT: { status: GrpcStatus.DEADLINE_EXCEEDED, description: 'the operation did not finish in time' },
+  NODE_UNAVAILABLE: { status: GrpcStatus.UNAVAILABLE, description: 'the node could not be reached (client side)' },
+  WRITE_OUTCOME_UNKNOWN: { status: GrpcStatus.UNAVAILABLE, description: 'the connection failed after a write was sent: it may or may not have been committed (client side)' },
   UNIMPLEMENTED: { status: GrpcStatus.UNIMPLEMENTED, description: 'the call is not implemented' },
   INTERNAL: { status: GrpcStatus.INTERNAL, description: 'an unexpected internal error' },
 } as const satisfies Record<string, CatalogEntry>;

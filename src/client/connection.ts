@@ -1,0 +1,156 @@
+// The one place the client creates gRPC channels and issues calls. It holds the endpoint list (only the
+// first is used today; a failover layer will choose among them here), encodes and decodes with the
+// protobufjs codecs of src/api/proto-loader.ts, applies the call deadline, reports which endpoint and
+// which server UUID (the `immudb-uuid` response header) answered, and turns failures into ImmuErrors.
+// It knows nothing of sessions, tokens or proofs; the caller passes the metadata to send.
+import { ChannelCredentials, Client, Metadata, credentials, type MethodDefinition, type ServiceError } from '@grpc/grpc-js';
+import { ImmuError } from '../common/errors.js';
+import { serverUuidHeader } from '../api/metadata.js';
+import { loadProtos } from '../api/proto-loader.js';
+import { immudbPortDefault, recvMessageBytesMaxDefault } from './client-limits.js';
+import { toImmuError } from './grpc-errors.js';
+import type { ImmudbTsRpcs, ImmuRpcs } from './rpc-types.js';
+
+/** TLS (optionally mutual) for the channel; PEM contents, not paths. */
+export interface ClientTlsOptions {
+  /** CA bundle the server certificate must chain to; the system roots when absent. */
+  readonly rootCerts?: Buffer;
+  /** Client key and certificate chain for mutual TLS (both or neither). */
+  readonly privateKey?: Buffer;
+  readonly certChain?: Buffer;
+  /** Expected server name when it differs from the endpoint host. */
+  readonly serverName?: string;
+}
+
+export interface ConnectionOptions {
+  /** `host:port` entries; the first is used (failover among them comes later). */
+  readonly endpoints: readonly string[];
+  readonly tls?: ClientTlsOptions;
+  readonly timeoutMs: number;
+  readonly recvMessageBytesMax?: number;
+}
+
+/** A decoded response and who answered it. */
+export interface CallResult<Res> {
+  readonly response: Res;
+  readonly endpoint: string;
+  /** The `immudb-uuid` header of the reply; undefined when the server sent none. */
+  readonly serverUuid: string | undefined;
+}
+
+/** Normalises `host`, `host:port` or `[v6]:port` to `host:port`; INVALID_ARGUMENT otherwise. */
+export function normalizeEndpoint(raw: string): string {
+  const text = raw.trim();
+  const v6 = /^\[([0-9a-fA-F:.]+)\](?::(\d{1,5}))?$/.exec(text);
+  const plain = /^([A-Za-z0-9.\-_]+)(?::(\d{1,5}))?$/.exec(text);
+  const match = v6 ?? plain;
+  if (match === null) throw new ImmuError('INVALID_ARGUMENT', `not an endpoint (host:port): ${raw}`, { endpoint: raw });
+  const port = match[2] === undefined ? immudbPortDefault : Number(match[2]);
+  if (port < 1 || port > 65535) throw new ImmuError('INVALID_ARGUMENT', `endpoint port out of range: ${raw}`, { endpoint: raw });
+  const host = v6 !== null ? `[${match[1] ?? ''}]` : (match[1] ?? '');
+  return `${host}:${port}`;
+}
+
+function channelCredentials(tls: ClientTlsOptions | undefined): ChannelCredentials {
+  if (tls === undefined) return credentials.createInsecure();
+  if ((tls.privateKey === undefined) !== (tls.certChain === undefined)) {
+    throw new ImmuError('INVALID_ARGUMENT', 'mutual TLS needs both a private key and a certificate chain');
+  }
+  return credentials.createSsl(tls.rootCerts ?? null, tls.privateKey ?? null, tls.certChain ?? null);
+}
+
+function firstHeader(md: Metadata, name: string): string | undefined {
+  const value = md.get(name)[0];
+  if (value === undefined) return undefined;
+  return typeof value === 'string' ? value : value.toString('utf8');
+}
+
+type AnyDefinition = MethodDefinition<object, object>;
+
+export class Connection {
+  readonly #endpoints: readonly string[];
+  readonly #timeoutMs: number;
+  readonly #grpc: Client;
+  readonly #immu: Readonly<Record<string, AnyDefinition>>;
+  readonly #immudbTs: Readonly<Record<string, AnyDefinition>>;
+  #closed = false;
+
+  constructor(options: ConnectionOptions) {
+    if (options.endpoints.length === 0) throw new ImmuError('INVALID_ARGUMENT', 'the client needs at least one endpoint');
+    if (!Number.isSafeInteger(options.timeoutMs) || options.timeoutMs <= 0) {
+      throw new ImmuError('INVALID_ARGUMENT', `timeoutMs must be a positive integer, got ${options.timeoutMs}`);
+    }
+    this.#endpoints = options.endpoints.map(normalizeEndpoint);
+    this.#timeoutMs = options.timeoutMs;
+    const channelOptions: Record<string, string | number> = {
+      'grpc.max_receive_message_length': options.recvMessageBytesMax ?? recvMessageBytesMaxDefault,
+      'grpc.max_send_message_length': -1,
+    };
+    if (options.tls?.serverName !== undefined) channelOptions['grpc.ssl_target_name_override'] = options.tls.serverName;
+    this.#grpc = new Client(this.endpoint, channelCredentials(options.tls), channelOptions);
+    const protos = loadProtos();
+    this.#immu = protos.immuService as Record<string, AnyDefinition>;
+    this.#immudbTs = protos.immudbTsService as Record<string, AnyDefinition>;
+  }
+
+  /** Every configured endpoint, normalised, in the caller's order. */
+  get endpoints(): readonly string[] {
+    return this.#endpoints;
+  }
+
+  /** The endpoint calls go to now. */
+  get endpoint(): string {
+    return this.#endpoints[0] as string;
+  }
+
+  /** A unary ImmuService call. */
+  immu<M extends keyof ImmuRpcs & string>(
+    method: M,
+    request: ImmuRpcs[M]['request'],
+    metadata: Metadata,
+  ): Promise<CallResult<ImmuRpcs[M]['response']>> {
+    return this.#unary(this.#immu, method, request, metadata) as Promise<CallResult<ImmuRpcs[M]['response']>>;
+  }
+
+  /** A unary call of our own ImmudbTs service. */
+  immudbTs<M extends keyof ImmudbTsRpcs & string>(
+    method: M,
+    request: ImmudbTsRpcs[M]['request'],
+    metadata: Metadata,
+  ): Promise<CallResult<ImmudbTsRpcs[M]['response']>> {
+    return this.#unary(this.#immudbTs, method, request, metadata) as Promise<CallResult<ImmudbTsRpcs[M]['response']>>;
+  }
+
+  #unary(service: Readonly<Record<string, AnyDefinition>>, method: string, request: object, metadata: Metadata): Promise<CallResult<object>> {
+    const def = service[method];
+    if (def === undefined) return Promise.reject(new ImmuError('UNIMPLEMENTED', `unknown RPC ${method}`));
+    if (this.#closed) return Promise.reject(new ImmuError('STORE_CLOSED', 'the client is closed', { rpc: method }));
+    const endpoint = this.endpoint;
+    return new Promise((resolve, reject) => {
+      let serverUuid: string | undefined;
+      const call = this.#grpc.makeUnaryRequest(
+        def.path,
+        def.requestSerialize,
+        def.responseDeserialize,
+        request,
+        metadata,
+        { deadline: Date.now() + this.#timeoutMs },
+        (err: ServiceError | null, response?: object) => {
+          if (err !== null) reject(toImmuError(err, method, endpoint));
+          else if (response === undefined) reject(new ImmuError('INTERNAL', `${method} returned no response`, { rpc: method }));
+          else resolve({ response, endpoint, serverUuid });
+        },
+      );
+      call.on('metadata', (md: Metadata) => {
+        serverUuid = firstHeader(md, serverUuidHeader) ?? serverUuid;
+      });
+    });
+  }
+
+  /** Closes the channel; later calls fail with STORE_CLOSED. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#grpc.close();
+  }
+}
