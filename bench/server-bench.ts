@@ -1,0 +1,161 @@
+// `npm run bench:server`: the server's request rates against a floor measured in the same run. First a
+// trivial grpc-js echo server (bench/grpc-echo.ts, in a child process); then this server, also a child
+// process (dist/src/cli/immudb.js on a fresh data dir), driven over loopback with: Set (1 KV per tx)
+// at 64 calls in flight, VerifiableSet at 64 in flight, and Set with 1000 KV per tx. Prints each rate
+// and its ratio to the echo floor. Not a test; nothing here asserts. Flags: --seconds N (per phase).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { createServer } from 'node:net';
+import { Client, credentials, Metadata, type MethodDefinition, type ServiceError } from '@grpc/grpc-js';
+import { loadProtos } from '../src/api/proto-loader.js';
+import { measureEchoFloor } from './grpc-echo.js';
+
+const inFlightSmall = 64;
+const inFlightLarge = 16;
+const kvsPerLargeTx = 1000;
+const keyBytes = 32;
+const valueBytes = 128;
+
+function argSeconds(): number {
+  const i = process.argv.indexOf('--seconds');
+  const v = i === -1 ? undefined : Number(process.argv[i + 1]);
+  return v !== undefined && Number.isFinite(v) && v > 0 ? v : 5;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a !== null ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+interface Rpc {
+  call<Res>(method: string, req: object): Promise<Res>;
+  setToken(token: string): void;
+  close(): void;
+}
+
+function rpc(port: number): Rpc {
+  const protos = loadProtos();
+  const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure(), { 'grpc.max_send_message_length': 64 << 20, 'grpc.max_receive_message_length': 64 << 20 });
+  let md = new Metadata();
+  return {
+    call<Res>(method: string, req: object): Promise<Res> {
+      const def = protos.immuService[method] as unknown as MethodDefinition<object, Res>;
+      return new Promise((resolve, reject) => {
+        client.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, req, md, {}, (err: ServiceError | null, res?: Res) =>
+          err === null ? resolve(res as Res) : reject(err),
+        );
+      });
+    },
+    setToken(token: string) {
+      md = new Metadata();
+      md.set('authorization', `Bearer ${token}`);
+    },
+    close: () => client.close(),
+  };
+}
+
+async function startChildServer(dir: string, port: number): Promise<ChildProcess> {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const entry = join(here, '..', 'src', 'cli', 'immudb.js');
+  const child = spawn(process.execPath, [entry, '--dir', dir, '--port', String(port), '--address', '127.0.0.1', '--metrics-server=false', '--log-level', 'warn'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const r = rpc(port);
+    try {
+      await r.call('Health', {});
+      r.close();
+      return child;
+    } catch {
+      r.close();
+      if (Date.now() > deadline) throw new Error('server did not start');
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  }
+}
+
+/** Runs `op` with `inFlight` concurrent loops for `seconds`; returns completed ops/s. */
+async function drive(seconds: number, inFlight: number, op: (seq: number) => Promise<unknown>): Promise<number> {
+  let seq = 0;
+  let done = 0;
+  const end = performance.now() + seconds * 1000;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (performance.now() < end) {
+        await op(seq++);
+        done++;
+      }
+    }),
+  );
+  return done / ((performance.now() - start) / 1000);
+}
+
+function key(i: number): Buffer {
+  const b = Buffer.alloc(keyBytes, 0x61);
+  b.write(String(i).padStart(12, '0'), keyBytes - 12);
+  return b;
+}
+
+async function main(): Promise<void> {
+  const seconds = argSeconds();
+  const value = Buffer.alloc(valueBytes, 0x76);
+  console.log(`server benchmark: ${seconds}s per phase, node ${process.version}`);
+
+  const echo = await measureEchoFloor({ durationSeconds: seconds, inFlight: inFlightSmall, payloadBytes: keyBytes + valueBytes + 8 });
+  console.log(`echo floor (grpc-js, ${echo.inFlight} in flight): ${Math.round(echo.callsPerSecond)} calls/s`);
+
+  const dir = mkdtempSync(join(tmpdir(), 'immudb-bench-'));
+  const port = await freePort();
+  const child = await startChildServer(join(dir, 'data'), port);
+  const c = rpc(port);
+  try {
+    const login = await c.call<{ token: string }>('Login', { user: Buffer.from('immudb'), password: Buffer.from('immudb') });
+    c.setToken(login.token);
+    const use = await c.call<{ token: string }>('UseDatabase', { databaseName: 'defaultdb' });
+    c.setToken(use.token);
+
+    const setRate = await drive(seconds, inFlightSmall, (i) => c.call('Set', { KVs: [{ key: key(i), value }] }));
+    console.log(`Set, 1 KV/tx, ${inFlightSmall} in flight: ${Math.round(setRate)} tx/s (${(setRate / echo.callsPerSecond).toFixed(2)} of echo)`);
+
+    let known = 0;
+    const vsetRate = await drive(seconds, inFlightSmall, async (i) => {
+      const r = await c.call<{ tx: { header: { id: { toNumber(): number } } } }>('VerifiableSet', {
+        setRequest: { KVs: [{ key: key(1_000_000 + i), value }] },
+        proveSinceTx: known,
+      });
+      known = Math.max(known, r.tx.header.id.toNumber());
+    });
+    console.log(`VerifiableSet, ${inFlightSmall} in flight: ${Math.round(vsetRate)} tx/s (${(vsetRate / echo.callsPerSecond).toFixed(2)} of echo)`);
+
+    const batch = (base: number): object => ({ KVs: Array.from({ length: kvsPerLargeTx }, (_, j) => ({ key: key(base + j), value })) });
+    const bigRate = await drive(seconds, inFlightLarge, (i) => c.call('Set', batch(10_000_000 + i * kvsPerLargeTx)));
+    const kvRate = bigRate * kvsPerLargeTx;
+    console.log(`Set, ${kvsPerLargeTx} KV/tx, ${inFlightLarge} in flight: ${Math.round(kvRate)} KV/s (${Math.round(bigRate)} tx/s; immudb publishes 341,778 KV/s)`);
+    console.log(
+      JSON.stringify({ echoCallsPerSecond: Math.round(echo.callsPerSecond), setTxPerSecond: Math.round(setRate), setRatio: +(setRate / echo.callsPerSecond).toFixed(3), verifiableSetTxPerSecond: Math.round(vsetRate), verifiableSetRatio: +(vsetRate / echo.callsPerSecond).toFixed(3), bigTxKvPerSecond: Math.round(kvRate) }),
+    );
+  } finally {
+    c.close();
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
