@@ -2,7 +2,7 @@
 // update V2 (permanent settings refused), unload/load, delete only when unloaded, settings surviving a
 // restart; the session auth model (OpenSession/KeepAlive/CloseSession with `sessionid`); and a signed
 // CurrentState when the server has a signing key.
-import { Client, credentials, Metadata, status, type MethodDefinition, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,49 +10,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../common/log.js';
 import { verifyStateSignature } from '../proof/state-signature.js';
-import { loadProtos } from './proto-loader.js';
+import { bearer, header, rawClient, rejection, type RawClient } from './testing/raw-client.js';
 import { startServer, type RunningServer } from './server-main.js';
-
-interface Raw {
-  call<Res>(method: string, req: object, md?: Metadata): Promise<Res>;
-  close(): void;
-}
-
-function rawClient(port: number): Raw {
-  const protos = loadProtos();
-  const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
-  return {
-    call<Res>(method: string, req: object, md = new Metadata()): Promise<Res> {
-      const def = protos.immuService[method] as unknown as MethodDefinition<object, Res>;
-      return new Promise((resolve, reject) => {
-        client.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, req, md, {}, (err: ServiceError | null, res?: Res) =>
-          err === null ? resolve(res as Res) : reject(err),
-        );
-      });
-    },
-    close: () => client.close(),
-  };
-}
-
-const header = (name: string, value: string): Metadata => {
-  const md = new Metadata();
-  md.set(name, value);
-  return md;
-};
-const bearer = (t: string): Metadata => header('authorization', `Bearer ${t}`);
-
-async function rejection(p: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as ServiceError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 let dir: string;
 let server: RunningServer;
-let raw: Raw;
+let raw: RawClient;
 const signingKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
 async function boot(): Promise<string> {

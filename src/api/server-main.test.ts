@@ -1,55 +1,19 @@
 // End to end over real gRPC on loopback: the assembled server (node + handlers + metrics) with the
 // official immudb-node@1.1.1 SDK as a client, plus the bad inputs issue 3 names: wrong passwords,
 // path-traversal names, unknown databases, missing permissions, oversize messages, writes to a replica.
-import { Client, credentials, Metadata, status, type MethodDefinition, type ServiceError } from '@grpc/grpc-js';
+import { Client, credentials, Metadata, status, type MethodDefinition } from '@grpc/grpc-js';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../common/log.js';
 import { loadProtos } from './proto-loader.js';
+import { bearer, rawClient, rejection, type RawClient } from './testing/raw-client.js';
 import { startServer, type RunningServer } from './server-main.js';
-
-interface Raw {
-  call<Res>(method: string, req: object, md?: Metadata): Promise<Res>;
-  close(): void;
-}
-
-function rawClient(port: number): Raw {
-  const protos = loadProtos();
-  const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure(), { 'grpc.max_send_message_length': 64 * 1024 * 1024 });
-  return {
-    call<Res>(method: string, req: object, md = new Metadata()): Promise<Res> {
-      const def = protos.immuService[method] as unknown as MethodDefinition<object, Res> | undefined;
-      if (def === undefined) throw new Error(`no method ${method}`);
-      return new Promise((resolve, reject) => {
-        client.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, req, md, {}, (err: ServiceError | null, res?: Res) =>
-          err === null ? resolve(res as Res) : reject(err),
-        );
-      });
-    },
-    close: () => client.close(),
-  };
-}
-
-function bearer(token: string): Metadata {
-  const md = new Metadata();
-  md.set('authorization', `Bearer ${token}`);
-  return md;
-}
-
-async function rejection(p: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as ServiceError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 let dir: string;
 let server: RunningServer;
-let raw: Raw;
+let raw: RawClient;
 let adminToken: string;
 
 beforeAll(async () => {
@@ -67,7 +31,7 @@ beforeAll(async () => {
     recvMessageBytesMax: 1024 * 1024,
     hashWorkers: 0,
   });
-  raw = rawClient(server.port);
+  raw = rawClient(server.port, { 'grpc.max_send_message_length': 64 * 1024 * 1024 });
   adminToken = (await raw.call<{ token: string }>('Login', { user: Buffer.from('immudb'), password: Buffer.from('immudb') })).token;
 });
 

@@ -11,7 +11,7 @@ import type { ClientCore } from './client-core.js';
 import type { CallResult } from './connection.js';
 import { immutableStateFromMsg, verifiableEntryFromMsg, verifiableTxFromMsg } from './decode.js';
 import { keyRequest, referenceRequest, setRequest, txIdArg, zAddRequest } from './encode.js';
-import { plainValue, referenceValue, storeKey, zAddKey } from './kv-encoding.js';
+import { encodePlainValue, encodeReferenceValue, encodeKey, encodeZAddKey } from '../proof/kv-encoding.js';
 import type { StateStore } from './state-store.js';
 import type { ConsistencyResult, Entry, GetOptions, ImmuState, StateSignature, Tx, TxHeader, TrustedState } from './types.js';
 import { checkStateSignature, verifyConsistency, verifyGet, verifyTx, verifyWrite, type ExpectedEntry, type ProvenState } from './verify.js';
@@ -116,9 +116,9 @@ export class VerifiedCalls {
       const db = this.#core.requireDatabase();
       const setReq = setRequest([{ key, value }]);
       return this.#write(db, (proveSinceTx) => this.#core.call('VerifiableSet', { setRequest: setReq, proveSinceTx }), {
-        key: storeKey(key),
+        key: encodeKey(key),
         metadata: undefined,
-        value: plainValue(value),
+        value: encodePlainValue(value),
       });
     });
   }
@@ -128,9 +128,9 @@ export class VerifiedCalls {
       const db = this.#core.requireDatabase();
       const referenceReq = referenceRequest(key, referencedKey, { atTx });
       return this.#write(db, (proveSinceTx) => this.#core.call('VerifiableSetReference', { referenceRequest: referenceReq, proveSinceTx }), {
-        key: storeKey(key),
+        key: encodeKey(key),
         metadata: undefined,
-        value: referenceValue(referencedKey, txIdArg(atTx, 'atTx')),
+        value: encodeReferenceValue(referencedKey, txIdArg(atTx, 'atTx')),
       });
     });
   }
@@ -140,7 +140,7 @@ export class VerifiedCalls {
       const db = this.#core.requireDatabase();
       const zAddReq = zAddRequest(set, score, key, { atTx });
       return this.#write(db, (proveSinceTx) => this.#core.call('VerifiableZAdd', { zAddRequest: zAddReq, proveSinceTx }), {
-        key: zAddKey(set, score, key, txIdArg(atTx, 'atTx')),
+        key: encodeZAddKey(set, score, key, txIdArg(atTx, 'atTx')),
         metadata: undefined,
         value: Buffer.alloc(0),
       });

@@ -4,13 +4,13 @@
 import { describe, expect, it } from 'vitest';
 import { isImmuError, type ErrorCode } from '../common/errors.js';
 import { EMPTY_HASH } from '../proof/index.js';
-import { plainValue, referenceValue, storeKey } from './kv-encoding.js';
+import { encodePlainValue, encodeReferenceValue, encodeKey } from '../proof/kv-encoding.js';
 import { alhOf, verifiableEntryFromVectors, verifiableTxFromVectors } from './testing/vector-replies.js';
 import { expectedForGet, verifyConsistency, verifyGet, verifyTx, verifyWrite, type ProvenState } from './verify.js';
 import type { VerifiableTx } from './decode.js';
 
 const state = (txId: number): ProvenState => ({ txId, txHash: alhOf(txId) });
-const kv = (k: string, v: string) => ({ key: storeKey(Buffer.from(k)), metadata: undefined, value: plainValue(Buffer.from(v)) });
+const kv = (k: string, v: string) => ({ key: encodeKey(Buffer.from(k)), metadata: undefined, value: encodePlainValue(Buffer.from(v)) });
 
 function expectCode(fn: () => unknown, code: ErrorCode): void {
   try {
@@ -100,8 +100,8 @@ describe('verifyGet (VerifiedGet)', () => {
       entry: { ...ve.entry, referencedBy: { tx: 3, key: Buffer.from('ref1'), atTx: 1, metadata: undefined, revision: 1 } },
     };
     const exp = expectedForGet(Buffer.from('ref1'), viaRef);
-    expect(exp.key.equals(storeKey(Buffer.from('ref1')))).toBe(true);
-    expect(exp.value.equals(referenceValue(Buffer.from('key12'), 1))).toBe(true);
+    expect(exp.key.equals(encodeKey(Buffer.from('ref1')))).toBe(true);
+    expect(exp.value.equals(encodeReferenceValue(Buffer.from('key12'), 1))).toBe(true);
   });
 });
 

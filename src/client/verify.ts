@@ -19,7 +19,7 @@ import {
 } from '../proof/index.js';
 import type { KeyObject } from 'node:crypto';
 import type { VerifiableEntry, VerifiableTx } from './decode.js';
-import { plainValue, referenceValue, storeKey } from './kv-encoding.js';
+import { encodePlainValue, encodeReferenceValue, encodeKey } from '../proof/kv-encoding.js';
 import type { StateSignature } from './types.js';
 
 /** A (txId, Alh) pair: what the client trusts, or what a proof establishes. txId 0 = nothing yet. */
@@ -89,8 +89,8 @@ export function verifyWrite(state: ProvenState, vtx: VerifiableTx, expected: Exp
 export function expectedForGet(requestedKey: Buffer, ve: VerifiableEntry): ExpectedEntry {
   const { entry } = ve;
   const ref = entry.referencedBy;
-  if (ref === undefined) return { key: storeKey(requestedKey), metadata: entry.metadata, value: plainValue(entry.value) };
-  return { key: storeKey(requestedKey), metadata: ref.metadata, value: referenceValue(entry.key, ref.atTx) };
+  if (ref === undefined) return { key: encodeKey(requestedKey), metadata: entry.metadata, value: encodePlainValue(entry.value) };
+  return { key: encodeKey(requestedKey), metadata: ref.metadata, value: encodeReferenceValue(entry.key, ref.atTx) };
 }
 
 /** VerifiedGet (+ atTx / sinceTx / atRevision): the requested key's entry in tx vTx, vTx linked to the trusted state. */

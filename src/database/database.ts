@@ -8,7 +8,7 @@ import { EMPTY_HASH } from '../proof/hash.js';
 import type { TxHeader } from '../proof/tx-header.js';
 import type { EntryInput } from '../store/types.js';
 import type { DbContext } from './context.js';
-import { encodeKey, encodePlainValue } from './encoding.js';
+import { encodeKey, encodePlainValue } from '../proof/kv-encoding.js';
 import { latestVersion, readCommittedTx, waitForIndex } from './index-reads.js';
 import * as reads from './reads.js';
 import { checkReferenceTarget, normaliseRef, referenceEntry, type NormalisedRef, type SameTxWrites } from './references.js';
@@ -76,7 +76,7 @@ export class Database {
     if (typeof opts.name !== 'string' || opts.name === '') throw new ImmuError('DATABASE_NAME_INVALID', 'database name is empty');
     const logger = opts.logger.child({ db: opts.name });
     const db = new Database({ name: opts.name, store: opts.store, logger, nowSeconds: opts.nowSeconds ?? wallClockSeconds });
-    logger.info({ event: 'database.opened', db: opts.name, txId: opts.store.committedState().txId });
+    logger.info({ event: 'database.opened', txId: opts.store.committedState().txId });
     return db;
   }
 
@@ -89,7 +89,7 @@ export class Database {
     if (this.#closed) return;
     this.#closed = true;
     await this.#ctx.store.close();
-    this.#ctx.logger.info({ event: 'database.closed', db: this.#ctx.name });
+    this.#ctx.logger.info({ event: 'database.closed' });
   }
 
   #open(): DbContext {

@@ -5,7 +5,7 @@ import { ImmuError } from '../common/errors.js';
 import { EMPTY_HASH } from '../proof/hash.js';
 import type { IndexedValue, StoredEntry } from '../store/types.js';
 import type { DbContext } from './context.js';
-import { decodeValue, encodeKey, trimPrefix, type DecodedValue } from './encoding.js';
+import { decodeValue, encodeKey, trimPrefix, type DecodedValue } from '../proof/kv-encoding.js';
 import { latestVersion, orUndefined, readCommittedTx } from './index-reads.js';
 import type { Entry } from './types.js';
 import { isExpired } from './validation.js';

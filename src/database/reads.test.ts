@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EMPTY_HASH } from '../proof/hash.js';
 import { txAlh } from '../proof/tx-header.js';
-import { encodeKey, encodeZAddKey } from './encoding.js';
+import { encodeKey, encodeZAddKey } from '../proof/kv-encoding.js';
 import { expectCode } from './testing/expect-code.js';
 import { openTestDb, type TestBackend, type TestDb } from './testing/test-db.js';
 

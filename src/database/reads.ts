@@ -4,7 +4,7 @@
 import { ImmuError, isImmuError } from '../common/errors.js';
 import { historyResultsMax, scanResultsMax } from '../common/limits.js';
 import type { DbContext } from './context.js';
-import { encodeKey, SET_KEY_PREFIX } from './encoding.js';
+import { encodeKey, SET_KEY_PREFIX } from '../proof/kv-encoding.js';
 import { entryFor, versionAtRevision, versionAtTx } from './entries.js';
 import { latestVersion, waitForIndex } from './index-reads.js';
 import { scanIndexPages } from './scan-pages.js';

@@ -4,7 +4,7 @@
 import { ImmuError, isImmuError } from '../common/errors.js';
 import type { EntryInput } from '../store/types.js';
 import type { DbContext } from './context.js';
-import { encodeKey, encodeReferenceValue } from './encoding.js';
+import { encodeKey, encodeReferenceValue } from '../proof/kv-encoding.js';
 import { readDecoded, versionAtTx } from './entries.js';
 import { latestVersion } from './index-reads.js';
 import { isExpired, nonNegativeInt, requireKey } from './validation.js';

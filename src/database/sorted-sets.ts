@@ -5,7 +5,7 @@ import { ImmuError, isImmuError } from '../common/errors.js';
 import { scanResultsMax } from '../common/limits.js';
 import type { EntryInput } from '../store/types.js';
 import type { DbContext } from './context.js';
-import { decodeZAddKey, encodeKey, encodeZAddKey, encodeZSetPrefix } from './encoding.js';
+import { decodeZAddKey, encodeKey, encodeZAddKey, encodeZSetPrefix } from '../proof/kv-encoding.js';
 import { entryFor, versionAtTx } from './entries.js';
 import { latestVersion, waitForIndex } from './index-reads.js';
 import { checkBinding, type SameTxWrites } from './references.js';

@@ -5,7 +5,7 @@ import { ImmuError, isImmuError } from '../common/errors.js';
 import { scanResultsMax } from '../common/limits.js';
 import type { StoredEntry, StoredTx } from '../store/types.js';
 import type { DbContext } from './context.js';
-import { decodeValue, decodeZAddKey, SET_KEY_PREFIX, SORTED_SET_KEY_PREFIX, trimPrefix } from './encoding.js';
+import { decodeValue, decodeZAddKey, SET_KEY_PREFIX, SORTED_SET_KEY_PREFIX, trimPrefix } from '../proof/kv-encoding.js';
 import { entryFor, versionOfTxEntry } from './entries.js';
 import { readCommittedTx, waitForIndex } from './index-reads.js';
 import { memberEntry } from './sorted-sets.js';

@@ -1,7 +1,7 @@
 // Writes through Database: set, delete, expiry, nonIndexable, preconditions, references, zAdd, execAll,
 // and every kind of bad input, which must fail with its code and write nothing.
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeKey, encodePlainValue } from './encoding.js';
+import { encodeKey, encodePlainValue } from '../proof/kv-encoding.js';
 import { expectCode } from './testing/expect-code.js';
 import { openTestDb, type TestDb, type TestDbOptions } from './testing/test-db.js';
 

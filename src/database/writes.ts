@@ -8,7 +8,7 @@ import type { TxMetadata } from '../proof/metadata.js';
 import type { TxHeader } from '../proof/tx-header.js';
 import type { EntryInput, Precondition } from '../store/types.js';
 import type { DbContext } from './context.js';
-import { encodeKey } from './encoding.js';
+import { encodeKey } from '../proof/kv-encoding.js';
 import type { KeyPrecondition, WriteOptions } from './types.js';
 import { checkEntryCount, checkStoreEntry, nonNegativeInt, requireKey } from './validation.js';
 
@@ -71,6 +71,6 @@ export async function commitEntries(
     ...(preconditions.length > 0 ? { preconditions } : {}),
   });
   if (opts.noWait !== true) await ctx.store.index.waitForIndexedTx(committed.header.id, indexWaitTimeoutMsDefault);
-  ctx.logger.debug({ event: 'database.committed', db: ctx.name, txId: committed.header.id, entries: entries.length });
+  ctx.logger.debug({ event: 'database.committed', txId: committed.header.id, entries: entries.length });
   return committed.header;
 }

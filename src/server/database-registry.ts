@@ -8,19 +8,30 @@ import type { Logger } from '../common/log.js';
 import { Database } from '../database/database.js';
 import { ImmuStore } from '../store/immu-store.js';
 import { databaseDir } from './names.js';
+import type { TxHeaderVersion } from '../proof/tx-header.js';
+import type { DatabaseStore } from '../database/store-api.js';
+import type { CommittedTx, TxInput } from '../store/types.js';
 import { needsExternalCommitAllowance, type DatabaseSettings } from './settings.js';
 
 export interface RegistryEntry {
   readonly name: string;
   settings: DatabaseSettings;
   database: Database | undefined;
+  /** The loaded database's store (replication drives it directly: export, replicate, watermarks). */
+  store: ImmuStore | undefined;
+  /** Was the loaded store opened with external commit allowance? */
+  externalCommitAllowance: boolean;
 }
+
+/** Routes a database's writes (the replication host waits for sync acks there); default store.commit. */
+export type CommitVia = (name: string, store: ImmuStore, tx: TxInput) => Promise<CommittedTx>;
 
 export interface DatabaseRegistryOptions {
   readonly dataDir: string;
   readonly logger: Logger;
   /** Hash worker threads per store (0 = hash inline). */
   readonly hashWorkers?: number;
+  readonly commitVia?: CommitVia;
 }
 
 export class DatabaseRegistry {
@@ -59,7 +70,7 @@ export class DatabaseRegistry {
   /** Registers a database (not opened). */
   register(name: string, settings: DatabaseSettings): RegistryEntry {
     assert(!this.#entries.has(name), `database ${name} registered twice`);
-    const e: RegistryEntry = { name, settings, database: undefined };
+    const e: RegistryEntry = { name, settings, database: undefined, store: undefined, externalCommitAllowance: false };
     this.#entries.set(name, e);
     return e;
   }
@@ -68,19 +79,24 @@ export class DatabaseRegistry {
     const e = this.require(name);
     if (e.database !== undefined) return e.database;
     const s = e.settings;
+    const external = needsExternalCommitAllowance(s);
     const store = await ImmuStore.open({
       dir: databaseDir(this.#opts.dataDir, name),
-      logger: this.#opts.logger.child({ db: name }),
+      logger: this.#opts.logger,
       writeTxHeaderVersion: s.writeTxHeaderVersion,
       maxKeyLen: s.maxKeyLen,
       maxValueLen: s.maxValueLen,
       maxTxEntries: s.maxTxEntries,
       fileSizeBytes: s.fileSize,
-      externalCommitAllowance: needsExternalCommitAllowance(s),
+      externalCommitAllowance: external,
       ...(s.excludeCommitTime ? { nowSeconds: () => 0 } : {}),
       ...(hashWorkers === undefined ? {} : { hashWorkers }),
     });
-    e.database = Database.open({ name, store, logger: this.#opts.logger });
+    const via = this.#opts.commitVia;
+    const dbStore = via === undefined ? store : gatedStore(store, s.writeTxHeaderVersion, (tx) => via(name, store, tx));
+    e.database = Database.open({ name, store: dbStore, logger: this.#opts.logger });
+    e.store = store;
+    e.externalCommitAllowance = external;
     return e.database;
   }
 
@@ -88,6 +104,7 @@ export class DatabaseRegistry {
     const e = this.require(name);
     const db = e.database;
     e.database = undefined;
+    e.store = undefined;
     if (db !== undefined) await db.close();
   }
 
@@ -112,4 +129,24 @@ export class DatabaseRegistry {
     );
     if (failures.length > 0) throw failures[0];
   }
+}
+
+/** The store as the Database sees it, with commits routed through `commit`. */
+function gatedStore(store: ImmuStore, writeTxHeaderVersion: TxHeaderVersion, commit: (tx: TxInput) => Promise<CommittedTx>): DatabaseStore {
+  return {
+    commit,
+    committedState: () => store.committedState(),
+    precommittedState: () => store.precommittedState(),
+    waitForCommit: (txId, timeoutMs) => store.waitForCommit(txId, timeoutMs),
+    txHeader: (id) => store.txHeader(id),
+    readTx: (id) => store.readTx(id),
+    readValue: (ref, hVal) => store.readValue(ref, hVal),
+    dualProof: (s, t) => store.dualProof(s, t),
+    get index() {
+      return store.index;
+    },
+    writeTxHeaderVersion,
+    limits: store.limits,
+    close: () => store.close(),
+  };
 }

@@ -8,7 +8,7 @@ import { EMPTY_HASH, sha256 } from '../../proof/hash.js';
 import { htreeInclusionProof, htreeRoot, verifyEntryInclusion } from '../../proof/htree.js';
 import { encodeKvMetadata, type KvMetadata } from '../../proof/metadata.js';
 import { txAlh, type TxHeader } from '../../proof/tx-header.js';
-import { encodeKey, encodePlainValue, encodeReferenceValue, encodeZAddKey } from '../encoding.js';
+import { encodeKey, encodePlainValue, encodeReferenceValue, encodeZAddKey } from '../../proof/kv-encoding.js';
 import type { VerifiableEntry, VerifiableTx } from '../types.js';
 
 export interface TrustedState {

@@ -1,4 +1,5 @@
-// The database-layer byte encodings of core spec 1.7: which store key and store value a Set, a
+// The database-layer byte encodings of core spec 1.7 (shared by the database, which writes them, and by
+// clients and replicas, which rebuild them to verify proofs): which store key and store value a Set, a
 // reference and a ZAdd write, and the decoders that turn store bytes back into user keys. These bytes are
 // hashed into every entry digest, so they must match immudb exactly. Pure; no validation of limits here.
 import { ImmuError } from '../common/errors.js';

@@ -1,7 +1,7 @@
 // The database-layer encodings against immudb's own bytes (shared/vectors/entry_digests.json).
 import { describe, expect, it } from 'vitest';
 import { isImmuError } from '../common/errors.js';
-import { loadVector } from '../proof/test-vectors.js';
+import { loadVector } from './test-vectors.js';
 import {
   decodeValue,
   decodeZAddKey,
@@ -10,7 +10,7 @@ import {
   encodeReferenceValue,
   encodeZAddKey,
   trimPrefix,
-} from './encoding.js';
+} from './kv-encoding.js';
 
 interface DigestVectors {
   readonly entries: readonly { readonly name: string; readonly key: string; readonly value: string }[];
