@@ -1,7 +1,7 @@
 // Store benchmark (not a timed test): N entries (32 B keys, 128 B values) in txs of 1000 from 20
 // concurrent writers, durably. Prints committed entries/s, index catch-up entries/s and peak RSS, and
 // this machine's SHA-256 one-shot rate and writev+fdatasync rate, with our figures as ratios to them.
-// Usage: npm run bench:store [-- --entries N]
+// Usage: npm run bench:store [-- --entries N] [--tx-entries N] [--writers N] [--memory-index] [--no-calibrate] [--key-per-buffer]
 import { hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,6 +16,7 @@ const txEntries = argNumber('--tx-entries', 1000);
 const writers = argNumber('--writers', 20);
 const keyBytes = 32;
 const valueBytes = 128;
+const keyPerBuffer = process.argv.includes('--key-per-buffer');
 
 function argNumber(name: string, dflt: number): number {
   const i = process.argv.indexOf(name);
@@ -74,9 +75,12 @@ async function main(): Promise<void> {
     for (;;) {
       const t = next++;
       if (t >= txs) return;
+      // keys as views of one buffer per tx, as they arrive from a decoded request (same bytes as one
+      // zeroed 32-byte Buffer per key, without an ArrayBuffer per key); --key-per-buffer for the old way
       const entries = new Array(txEntries);
+      const slab = keyPerBuffer ? undefined : Buffer.alloc(keyBytes * txEntries);
       for (let j = 0; j < txEntries; j++) {
-        const key = Buffer.alloc(keyBytes);
+        const key = slab === undefined ? Buffer.alloc(keyBytes) : slab.subarray(j * keyBytes, (j + 1) * keyBytes);
         key.write(`k${t}-${j}`);
         entries[j] = { key, value };
       }
@@ -98,7 +102,7 @@ async function main(): Promise<void> {
   const fsyncs = process.argv.includes('--no-calibrate') ? 1 : fsyncRate(dir);
   fs.rmSync(dir, { recursive: true, force: true });
   const f = (n: number): string => Math.round(n).toLocaleString('en-US');
-  console.log(`entries ${f(txs * txEntries)} in ${f(txs)} txs of ${txEntries}, ${writers} writers, ${os.availableParallelism()} cpus`);
+  console.log(`entries ${f(txs * txEntries)} in ${f(txs)} txs of ${txEntries}, ${writers} writers, ${os.availableParallelism()} cpus, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`committed entries/s      ${f(committedRate)}  (${(tCommit / 1000).toFixed(2)} s, ${rounds} group-commit fsync rounds)`);
   console.log(`index catch-up entries/s ${f(indexRate)}  (${indexKind})`);
   console.log(`peak RSS                 ${(peakRss / 2 ** 20).toFixed(0)} MiB`);

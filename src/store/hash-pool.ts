@@ -1,29 +1,33 @@
 // A small pool of worker threads that run hashPackedTx (tx-hashing.ts) for large txs, so SHA-256 of
 // thousands of entries per tx does not serialize on the main thread. Small txs are hashed inline: the
-// round trip costs more than it saves. The worker body is hashPackedTx's own source text.
-import { hash } from 'node:crypto';
+// round trip costs more than it saves. The packed tx's ArrayBuffer is transferred to the worker and back
+// (no copy). A SharedArrayBuffer was measured and rejected: a worker isolate allocates so little that it
+// rarely collects, so every posted SAB stayed alive there (+100-150 MiB RSS over 1M entries).
+// Hashing runs on the WASM SHA-256 (sha256-wasm.ts) in the workers and inline alike. The worker body
+// is hashPackedTx's own source text, so vitest and dist run the same code.
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { assert } from '../common/assert.js';
 import { ImmuError } from '../common/errors.js';
-import { hashPackedTx, type HashFn, type PackedTx } from './tx-hashing.js';
+import { instantiateSha256Wasm, sha256WasmBytes, type Sha256Wasm } from './sha256-wasm.js';
+import { allocLocal, allocTransferable, hashPackedTx, type PackAllocator, type PackedTx } from './tx-hashing.js';
 
 export const hashInlineEntriesMax = 63; // txs with fewer entries than 64 are hashed on the caller's thread
 export const hashWorkersMax = 4;
 
 const workerSource = `
-const { parentPort } = require('node:worker_threads');
-const { hash } = require('node:crypto');
+const { parentPort, workerData } = require('node:worker_threads');
+const hasher = new WebAssembly.Instance(new WebAssembly.Module(workerData.wasm), {}).exports;
 const hashPackedTx = (${hashPackedTx.toString()});
 parentPort.on('message', (ab) => {
-  hashPackedTx(ab, hash);
+  hashPackedTx(new Uint8Array(ab), hasher);
   parentPort.postMessage(ab, [ab]);
 });
 `;
 
 interface Job {
-  readonly ab: ArrayBuffer;
-  readonly resolve: (ab: ArrayBuffer) => void;
+  readonly p: PackedTx;
+  readonly resolve: (p: PackedTx) => void;
   readonly reject: (err: Error) => void;
 }
 
@@ -32,26 +36,34 @@ interface Slot {
   job: Job | undefined;
 }
 
-const inlineHash = hash as unknown as HashFn;
-
 export class HashPool {
   readonly #slots: Slot[] = [];
   readonly #queue: Job[] = [];
+  #inline: Sha256Wasm | undefined;
   #closed = false;
 
   constructor(workers = Math.min(hashWorkersMax, Math.max(1, os.availableParallelism()))) {
     for (let i = 0; i < workers; i++) this.#slots.push(this.#spawn());
   }
 
+  /** Where a tx of `entries` entries should be packed: a whole, unpooled ArrayBuffer when a worker will hash it. */
+  allocatorFor(entries: number): PackAllocator {
+    return this.#usesWorker(entries) ? allocTransferable : allocLocal;
+  }
+
+  #usesWorker(entries: number): boolean {
+    return entries > hashInlineEntriesMax && this.#slots.length > 0 && !this.#closed;
+  }
+
   #spawn(): Slot {
-    const worker = new Worker(workerSource, { eval: true });
+    const worker = new Worker(workerSource, { eval: true, workerData: { wasm: sha256WasmBytes() } });
     worker.unref();
     const slot: Slot = { worker, job: undefined };
     worker.on('message', (ab: ArrayBuffer) => {
       const job = slot.job;
       assert(job !== undefined, 'hash worker replied without a job');
       slot.job = undefined;
-      job.resolve(ab);
+      job.resolve({ ...job.p, buf: Buffer.from(ab) });
       this.#pump();
     });
     worker.on('error', (err: Error) => {
@@ -62,14 +74,24 @@ export class HashPool {
     return slot;
   }
 
-  /** Hashes in place (inline for small txs); resolves with the (possibly transferred back) buffer. */
-  async hash(p: PackedTx): Promise<ArrayBuffer> {
-    if (p.n <= hashInlineEntriesMax || this.#slots.length === 0 || this.#closed) {
-      hashPackedTx(p.ab, inlineHash);
-      return p.ab;
+  #hashInline(p: PackedTx): void {
+    this.#inline ??= instantiateSha256Wasm();
+    hashPackedTx(p.buf, this.#inline);
+  }
+
+  /**
+   * Fills hVals and Eh (and the duplicate-key slot) of the packed tx. Resolves with the packed tx to use
+   * from then on: `p` itself when hashed inline, else a view of the buffer transferred back (p.buf is
+   * detached meanwhile).
+   */
+  async hash(p: PackedTx): Promise<PackedTx> {
+    const whole = p.buf.byteOffset === 0 && p.buf.byteLength === p.buf.buffer.byteLength && !(p.buf.buffer instanceof SharedArrayBuffer);
+    if (!this.#usesWorker(p.n) || !whole) {
+      this.#hashInline(p);
+      return p;
     }
-    return new Promise<ArrayBuffer>((resolve, reject) => {
-      this.#queue.push({ ab: p.ab, resolve, reject });
+    return new Promise<PackedTx>((resolve, reject) => {
+      this.#queue.push({ p, resolve, reject });
       this.#pump();
     });
   }
@@ -80,16 +102,19 @@ export class HashPool {
       if (slot.job !== undefined) continue;
       const job = this.#queue.shift() as Job;
       slot.job = job;
-      slot.worker.postMessage(job.ab, [job.ab]);
+      const ab = job.p.buf.buffer as ArrayBuffer;
+      slot.worker.postMessage(ab, [ab]);
     }
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     for (const job of this.#queue.splice(0)) {
-      hashPackedTx(job.ab, inlineHash);
-      job.resolve(job.ab);
+      this.#hashInline(job.p);
+      job.resolve(job.p);
     }
+    // The store closes the pool only when no commit is in flight; after a simulated crash a posted job
+    // may never come back, and its commit never resolves (as with a real crash).
     await Promise.all(this.#slots.map((s) => s.worker.terminate()));
   }
 }

@@ -23,15 +23,13 @@ import type { KeyIndex } from './index/key-index.js';
 import type { IndexOpener, IndexSource, StoreIndex } from './store-index.js';
 import { recoverStore, type RecoveredStore, type PendingTx } from './store-recovery.js';
 import { COMMIT_ENTRY_BYTES_V2, commitEntryBytes, VALUE_LOG_ID, type StoreLimits } from './store-layout.js';
-import { packedResults, packTx } from './tx-hashing.js';
+import { PACKED_HEAD_BYTES, packedDuplicate, packedEh, packTx, type PackedTx } from './tx-hashing.js';
 import {
   decodeCommitEntry,
   decodeTxRecord,
   encodeCommitEntry,
-  encodeRecordEntry,
   encodeRecordPrefix,
-  recordEntryBytes,
-  recordHeaderBytes,
+  writeVOff,
   type CommitEntry,
   type TxRecord,
 } from './tx-record.js';
@@ -60,6 +58,34 @@ export interface ImmuStoreOptions extends StoreOptions {
   readonly activeTxsMax?: number;
   /** Hash worker threads; 0 hashes everything inline. */
   readonly hashWorkers?: number;
+}
+
+/**
+ * A just-precommitted tx kept for the index: the packed buffer (record with rebased vOffs and hVals)
+ * and the input entries. Entry objects are built only when the index reads it, so they die young
+ * instead of being promoted by the GC while they wait in this cache.
+ */
+interface RecentTx {
+  readonly header: TxHeader;
+  readonly alh: Buffer;
+  readonly p: PackedTx;
+  readonly entries: ReadonlyArray<{ readonly key: Buffer; readonly metadata?: StoredEntry['metadata'] }>;
+}
+
+function recentToStored(r: RecentTx): StoredTx {
+  const buf = r.p.buf;
+  const entries = new Array<StoredEntry>(r.entries.length);
+  let o = r.p.entriesOff;
+  for (let i = 0; i < entries.length; i++) {
+    const e = r.entries[i] as RecentTx['entries'][number];
+    const mdLen = ((buf[o] as number) << 8) | (buf[o + 1] as number);
+    const t = o + 4 + mdLen + e.key.length; // u32 vLen ‖ u64 vOff ‖ hVal
+    const hi = buf.readUInt32BE(t + 4);
+    const value = { vLogId: hi >>> 24, offset: (hi & 0xffffff) * 2 ** 32 + buf.readUInt32BE(t + 8), length: buf.readUInt32BE(t) };
+    entries[i] = { key: e.key, metadata: e.metadata, value, hVal: buf.subarray(t + 12, t + 44) };
+    o = t + 44;
+  }
+  return { header: r.header, alh: r.alh, entries };
 }
 
 interface Located {
@@ -94,7 +120,7 @@ export class ImmuStore<I extends StoreIndex = KeyIndex> implements ProofHistory,
   #committing = 0; // highest id whose commit entry is being written
   readonly #pending: PendingTx[] = []; // precommitted, not yet committed, ascending ids
 
-  readonly #recent = new Map<number, StoredTx>();
+  readonly #recent = new Map<number, RecentTx>();
   readonly #headers = new Map<number, { readonly header: TxHeader; readonly alh: Buffer }>();
   #gate: Promise<void> | undefined; // held while a tx with preconditions precommits
   #inflight = 0;
@@ -185,6 +211,17 @@ export class ImmuStore<I extends StoreIndex = KeyIndex> implements ProofHistory,
     return this.#durable.value;
   }
 
+  /** The durably precommitted tip with its Alh, read synchronously (replication acks refer to it). */
+  durablePrecommittedState(): StoreState {
+    const id = this.#durable.value;
+    if (id <= this.#committed.value) return this.committedState();
+    const first = this.#pending[0];
+    assert(first !== undefined, `pending tx ${id} present`);
+    const p = this.#pending[id - first.id];
+    assert(p !== undefined && p.id === id, `pending tx ${id} located`);
+    return { txId: id, alh: p.alh };
+  }
+
   waitForCommit(txId: number, timeoutMs?: number): Promise<void> {
     this.#checkUsable();
     return this.#committed.wait(txId, timeoutMs);
@@ -261,8 +298,10 @@ export class ImmuStore<I extends StoreIndex = KeyIndex> implements ProofHistory,
     validateTxInput(tx, this.limits, this.#writeVersion);
     this.#inflight++;
     try {
-      const { packed, mdBytes } = packTx(tx.entries, this.#writeVersion);
-      const ab = await this.#pool.hash(packed);
+      const txMd = encodeTxMetadata(tx.metadata);
+      const packed = await this.#pool.hash(packTx(tx.entries, this.#writeVersion, txMd.length, this.#pool.allocatorFor(tx.entries.length)));
+      const dup = packedDuplicate(packed);
+      if (dup !== undefined) throw new ImmuError('DUPLICATED_KEY', `key of entry ${dup} appears twice in the transaction`);
       const release = await this.#admit(tx.preconditions);
       try {
         this.#checkUsable();
@@ -277,7 +316,7 @@ export class ImmuStore<I extends StoreIndex = KeyIndex> implements ProofHistory,
           metadata: tx.metadata,
           nEntries: tx.entries.length,
         };
-        return this.#append(header, tx.entries, mdBytes, ab);
+        return this.#append(header, txMd, tx.entries, packed);
       } finally {
         release();
       }
@@ -292,13 +331,13 @@ export class ImmuStore<I extends StoreIndex = KeyIndex> implements ProofHistory,
     const { header, entries } = decodeExportTx(exported, this.limits);
     this.#inflight++;
     try {
-      const { packed, mdBytes } = packTx(entries, header.version);
-      const ab = await this.#pool.hash(packed);
+      const txMd = encodeTxMetadata(header.metadata);
+      const packed = await this.#pool.hash(packTx(entries, header.version, txMd.length, this.#pool.allocatorFor(entries.length)));
       const release = await this.#admit(undefined);
       try {
         this.#checkUsable();
-        this.#checkChainsOn(header, packedResults(ab).eh);
-        return this.#append(header, entries, mdBytes, ab);
+        this.#checkChainsOn(header, packedEh(packed));
+        return this.#append(header, txMd, entries, packed);
       } finally {
         release();
       }
@@ -355,41 +394,45 @@ export class ImmuStore<I extends StoreIndex = KeyIndex> implements ProofHistory,
     }
   }
 
-  /** The synchronous precommit step: record, values, aht, watermark. Nothing here awaits. */
+  /**
+   * The synchronous precommit step: record, values, aht, watermark. Nothing here awaits. The packed
+   * buffer becomes the record (prefix, rebased vOffs and Alh written in place) and the value-log
+   * source: both logs append views of it, nothing is copied.
+   */
   #append(
     h: Omit<TxHeader, 'eh'>,
+    txMd: Buffer,
     entries: ReadonlyArray<{ readonly key: Buffer; readonly metadata?: StoredEntry['metadata'] }>,
-    mdBytes: readonly Buffer[],
-    ab: ArrayBuffer,
+    p: PackedTx,
   ): CommittedTx {
     assert(h.id === this.#precommitted.value + 1, 'precommit id is last + 1');
-    const { hVals, eh, values, valueOffsets } = packedResults(ab);
+    assert(p.n === entries.length && p.version === h.version, 'packed tx matches the header');
+    const buf = p.buf;
     const valueLogBefore = this.#val.size;
-    const vBase = this.#val.append(values);
-    const txMd = encodeTxMetadata(h.metadata);
-    let size = recordHeaderBytes(h.version, txMd.length) + 32;
-    for (let i = 0; i < entries.length; i++) size += recordEntryBytes((entries[i] as { key: Buffer }).key.length, (mdBytes[i] as Buffer).length);
-    const header: TxHeader = { ...h, eh: Buffer.from(eh) };
+    const vBase = this.#val.append(buf.subarray(p.valBase));
+    const header: TxHeader = { ...h, eh: Buffer.from(packedEh(p)) };
     const alh = alhFrom(header.id, header.prevAlh, innerHash(header));
-    const rec = Buffer.allocUnsafe(size);
-    let o = encodeRecordPrefix(header, txMd, rec);
-    const stored: StoredEntry[] = new Array<StoredEntry>(entries.length);
+    const rec = buf.subarray(PACKED_HEAD_BYTES, p.recEnd);
+    const size = rec.length;
+    assert(encodeRecordPrefix(header, txMd, rec) + PACKED_HEAD_BYTES === p.entriesOff, 'record prefix fills its space');
+    let o = p.entriesOff;
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i] as { readonly key: Buffer; readonly metadata?: StoredEntry['metadata'] };
-      const len = valueOffsets[4 * i + 1] as number;
-      const ref: ValueRef = { vLogId: VALUE_LOG_ID, offset: len === 0 ? 0 : vBase + (valueOffsets[4 * i] as number), length: len };
-      const hVal = hVals.subarray(32 * i, 32 * i + 32);
-      o = encodeRecordEntry(e.key, mdBytes[i] as Buffer, ref, hVal, rec, o);
-      stored[i] = { key: e.key, metadata: e.metadata, value: ref, hVal };
+      const mdLen = ((buf[o] as number) << 8) | (buf[o + 1] as number);
+      const t = o + 4 + mdLen + e.key.length; // u32 vLen ‖ u64 vOff ‖ hVal
+      const len = buf.readUInt32BE(t);
+      const offset = len === 0 ? 0 : vBase + buf.readUInt32BE(t + 8);
+      writeVOff(buf, t + 4, VALUE_LOG_ID, offset);
+      o = t + 44;
     }
-    alh.copy(rec, o);
-    assert(o + 32 === size, 'record size');
+    alh.copy(buf, o);
+    assert(o + 32 === p.recEnd, 'record size');
     const txOffset = this.#tx.append(rec);
     this.#aht.append(alh);
     this.#pending.push({ id: header.id, alh, txOffset, txSize: size, valueLogBefore });
     this.#precommittedAlh = alh;
     this.#cacheHeader(header, alh);
-    this.#remember({ header, alh, entries: stored });
+    this.#remember({ header, alh, p, entries });
     this.#precommitted.set(header.id);
     this.#wake();
     return { header, alh };
@@ -552,7 +595,7 @@ export class ImmuStore<I extends StoreIndex = KeyIndex> implements ProofHistory,
   /** For the index: committed txs, from memory right after commit, else re-verified from disk. */
   async readTxForIndex(txId: number): Promise<StoredTx> {
     const hit = this.#recent.get(txId);
-    if (hit !== undefined && txId <= this.#committed.value) return hit;
+    if (hit !== undefined && txId <= this.#committed.value) return recentToStored(hit);
     return this.readTx(txId);
   }
 
@@ -678,7 +721,7 @@ export class ImmuStore<I extends StoreIndex = KeyIndex> implements ProofHistory,
     this.#headers.set(header.id, { header, alh });
   }
 
-  #remember(tx: StoredTx): void {
+  #remember(tx: RecentTx): void {
     if (this.#recent.size >= recentTxCacheEntriesMax) {
       const oldest = this.#recent.keys().next().value;
       if (oldest !== undefined) this.#recent.delete(oldest);

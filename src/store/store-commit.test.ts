@@ -6,7 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { isImmuError, type ErrorCode } from '../common/errors.js';
 import { HashPool } from './hash-pool.js';
 import { openTestStore, readVector, tempDir, writeVectorStore } from './test-support.js';
-import { hashPackedTx, packedResults, packTx, type HashFn } from './tx-hashing.js';
+import { instantiateSha256Wasm } from './sha256-wasm.js';
+import { allocShared, allocTransferable, hashPackedTx, packedDuplicate, packedEh, packTx } from './tx-hashing.js';
+import { entryDigestV0, entryDigestV1 } from '../proof/entry-digest.js';
+import { sha256 } from '../proof/hash.js';
+import { htreeRoot } from '../proof/htree.js';
+import { encodeKvMetadata } from '../proof/metadata.js';
 import type { TxInput } from './types.js';
 
 const kv = (k: string, v = 'v'): { key: Buffer; value: Buffer } => ({ key: Buffer.from(k), value: Buffer.from(v) });
@@ -74,24 +79,84 @@ describe('group commit', () => {
 });
 
 describe('hashing', () => {
-  it('the worker pool and inline hashing agree (v0 and v1, metadata, empty values)', async () => {
+  it('worker pool, inline WASM and node:crypto agree (v0 and v1, metadata, empty and odd-sized values, tx sizes)', async () => {
     const pool = new HashPool(2);
+    const wasm = instantiateSha256Wasm();
     for (const version of [0, 1] as const) {
-      const entries = Array.from({ length: 300 }, (_, i) => ({
-        key: Buffer.from(`key-${i}`),
-        value: i % 7 === 0 ? Buffer.alloc(0) : Buffer.from(`value-${i}`.repeat(i % 5)),
-        metadata: version === 1 && i % 3 === 0 ? { nonIndexable: true } : undefined,
-      }));
-      const a = packTx(entries, version).packed;
-      const b = packTx(entries, version).packed;
-      hashPackedTx(a.ab, hash as unknown as HashFn);
-      const back = await pool.hash(b);
-      expect(Buffer.from(packedResults(back).eh).equals(packedResults(a.ab).eh)).toBe(true);
-      expect(Buffer.from(packedResults(back).hVals).equals(packedResults(a.ab).hVals)).toBe(true);
+      for (const n of [1, 2, 3, 63, 64, 65, 300, 1000]) {
+        const entries = Array.from({ length: n }, (_, i) => ({
+          key: Buffer.from(`key-${i}`.repeat(1 + (i % 9))),
+          value: i % 7 === 0 ? Buffer.alloc(0) : Buffer.from(`value-${i}`.repeat(i % 23)),
+          metadata: version === 1 && i % 3 === 0 ? { nonIndexable: true, ...(i % 2 === 0 ? { deleted: true } : {}) } : undefined,
+        }));
+        const inline = packTx(entries, version, 0);
+        hashPackedTx(inline.buf, wasm);
+        const shared = packTx(entries, version, 0, allocShared);
+        hashPackedTx(shared.buf, wasm);
+        const transferred = await pool.hash(packTx(entries, version, 0, allocTransferable));
+        const hVals = entries.map((e) => sha256(e.value));
+        const md = entries.map((e) => encodeKvMetadata(e.metadata));
+        const digest = version === 0 ? entryDigestV0 : entryDigestV1;
+        const eh = htreeRoot(entries.map((e, i) => digest(e.key, md[i] as Buffer, hVals[i] as Buffer)));
+        for (const p of [inline, shared, transferred]) {
+          expect(packedDuplicate(p)).toBe(undefined);
+          expect(packedEh(p).equals(eh), `Eh v${version} n=${n}`).toBe(true);
+          const record = p.buf.subarray(p.entriesOff, p.recEnd - 32);
+          let rel = 0;
+          const want = entries.map((e, i) => {
+            const b = recordEntry(e.key, md[i] as Buffer, hVals[i] as Buffer, e.value.length, rel);
+            rel += e.value.length;
+            return b;
+          });
+          expect(record.equals(Buffer.concat(want))).toBe(true);
+        }
+      }
     }
     await pool.close();
   });
+
+  it('duplicate keys are found while hashing (first repeat reported), in either thread', async () => {
+    const pool = new HashPool(1);
+    const wasm = instantiateSha256Wasm();
+    for (const n of [2, 10, 200]) {
+      for (const [a, b] of [[0, 1], [n - 2, n - 1], [0, n - 1]] as const) {
+        const entries = Array.from({ length: n }, (_, i) => ({ key: Buffer.from(`k${i === b ? a : i}`), value: Buffer.from('v') }));
+        const inline = packTx(entries, 1, 0);
+        hashPackedTx(inline.buf, wasm);
+        expect(packedDuplicate(inline)).toBe(b);
+        expect(packedDuplicate(await pool.hash(packTx(entries, 1, 0, allocTransferable)))).toBe(b);
+      }
+    }
+    // same bytes under another length (prefix) are not duplicates
+    const p = packTx([{ key: Buffer.from('ab'), value: Buffer.alloc(0) }, { key: Buffer.from('abc'), value: Buffer.alloc(0) }], 1, 0);
+    hashPackedTx(p.buf, wasm);
+    expect(packedDuplicate(p)).toBe(undefined);
+    await pool.close();
+  });
+
+  it('the WASM SHA-256 equals node:crypto for every length around block boundaries', () => {
+    const wasm = instantiateSha256Wasm();
+    wasm.memory.grow(1);
+    const mem = new Uint8Array(wasm.memory.buffer);
+    for (let len = 0; len <= 260; len++) {
+      const m = Buffer.from(Array.from({ length: len }, (_, i) => (i * 131 + len) & 0xff));
+      mem.set(m, 1000 + (len % 5));
+      wasm.hash(1000 + (len % 5), len, 600);
+      expect(Buffer.from(mem.subarray(600, 632)).equals(hash('sha256', m, 'buffer') as unknown as Buffer), `len ${len}`).toBe(true);
+    }
+  });
 });
+
+/** A record entry as packTx lays it out before precommit (vOff relative to the tx's values). */
+function recordEntry(key: Buffer, md: Buffer, hVal: Buffer, vLen: number, relOffset: number): Buffer {
+  return Buffer.concat([u16(md.length), md, u16(key.length), key, u32(vLen), u32(0), u32(relOffset), hVal]);
+}
+const u16 = (n: number): Buffer => Buffer.from([n >> 8, n & 0xff]);
+const u32 = (n: number): Buffer => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+};
 
 describe('proofs over the vector store', () => {
   interface ProofVec {

@@ -1,16 +1,27 @@
-// Per-entry hashing of one tx (hVal = H(value), entry digest, htree root Eh) over one packed buffer, so
-// the same work can run inline or in a worker thread with a single transfer each way.
-// Packed layout (ArrayBuffer): u32[4] {n, version, preBase, valBase} ‖ u32[4n] per entry {valOff,
-// valLen, preOff, preLen} ‖ hVals (32n, filled in) ‖ Eh (32, filled in) ‖ digest prefixes ‖ values.
-// A digest prefix is `u16 mdLen ‖ md ‖ u16 keyLen ‖ key` (v1) or `key` (v0), so digest = H(prefix ‖ hVal).
+// One packed buffer per tx, built once from the input keys and values: it is the hashing input (inline
+// or in a worker, shared, never copied back), and afterwards the write source of both the tx log
+// (the record) and the value log (the values). Hashing fills hVals into the record and Eh into the head.
+// Layout (u32 little-endian head):
+//   [0, 20)        n, version, entriesOff, valBase, duplicate (filled: 1 + index of the first entry whose
+//                  key repeats an earlier one, 0 = none; the check runs here, off the main thread)
+//   [32, 64)       Eh (filled by hashPackedTx)
+//   [64, recEnd)   the tx-log record (core spec 6.3): header space (filled at precommit) ‖ entries
+//                  `u16 mdLen ‖ md ‖ u16 keyLen ‖ key ‖ u32 vLen ‖ u64 vOff ‖ hVal` ‖ Alh space (32)
+//                  vOff holds the value's offset relative to valBase until precommit rebases it.
+//   [valBase, end) the values, in entry order
+// The digest of an entry is H(`u16 mdLen ‖ md ‖ u16 keyLen ‖ key` ‖ hVal) (v1) or H(key ‖ hVal) (v0): a
+// prefix of the record entry, so hashing needs no other layout.
+import { ImmuError } from '../common/errors.js';
 import { encodeKvMetadata, type KvMetadata } from '../proof/metadata.js';
+import { recordHeaderBytes } from './tx-record.js';
 
-export type HashFn = (algorithm: string, data: Uint8Array, outputEncoding: 'buffer') => Buffer;
-
-export interface PackedTx {
-  readonly ab: ArrayBuffer;
-  readonly n: number;
-}
+export const PACKED_HEAD_BYTES = 64;
+export const PACKED_EH_OFFSET = 32;
+const PACKED_DUP_OFFSET = 16;
+/** Record bytes of one entry after its key: u32 vLen ‖ u64 vOff ‖ hVal. */
+const ENTRY_TAIL_BYTES = 4 + 8 + 32;
+/** Offsets in the packed head are u32; a single tx's bytes must fit (node's buffers stop near there too). */
+export const packedTxBytesMax = 0xffff_ffff;
 
 export interface PackInput {
   readonly key: Buffer;
@@ -18,119 +29,201 @@ export interface PackInput {
   readonly metadata?: KvMetadata | undefined;
 }
 
-const HEAD_BYTES = 16;
+/** A packed tx: `buf` spans the whole layout (its memory may be a SharedArrayBuffer). */
+export interface PackedTx {
+  readonly buf: Buffer;
+  readonly n: number;
+  readonly version: 0 | 1;
+  readonly entriesOff: number;
+  readonly recEnd: number;
+  readonly valBase: number;
+}
 
-/** Packs entries for hashing; returns the buffer and per-entry canonical metadata bytes. */
-export function packTx(entries: readonly PackInput[], version: 0 | 1): { packed: PackedTx; mdBytes: Buffer[] } {
+/** The memory a packed tx of this many bytes lives in (shared when a worker will hash it). */
+export type PackAllocator = (bytes: number) => Buffer;
+
+export const allocLocal: PackAllocator = (bytes) => Buffer.allocUnsafe(bytes);
+/** Its own ArrayBuffer (never Node's shared pool), so it can be transferred to a worker. */
+export const allocTransferable: PackAllocator = (bytes) => Buffer.from(new ArrayBuffer(bytes));
+/** Shared memory (tests: hashing works the same on it). */
+export const allocShared: PackAllocator = (bytes) => Buffer.from(new SharedArrayBuffer(bytes));
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Packs validated entries. `txMdLen` is the length of the canonical tx metadata (header space depends
+ * on it). Entries without metadata take the fast path (no per-entry allocation).
+ */
+export function packTx(entries: readonly PackInput[], version: 0 | 1, txMdLen: number, alloc: PackAllocator = allocLocal): PackedTx {
   const n = entries.length;
-  const mdBytes: Buffer[] = new Array<Buffer>(n);
-  let preBytes = 0;
+  let mdBytes: Buffer[] | undefined;
+  let entryBytes = 0;
   let valBytes = 0;
   for (let i = 0; i < n; i++) {
     const e = entries[i] as PackInput;
-    const md = encodeKvMetadata(e.metadata);
-    mdBytes[i] = md;
-    preBytes += version === 0 ? e.key.length : 4 + md.length + e.key.length;
+    let mdLen = 0;
+    if (e.metadata !== undefined) {
+      const md = encodeKvMetadata(e.metadata);
+      if (md.length > 0) {
+        mdBytes ??= new Array<Buffer>(n).fill(EMPTY);
+        mdBytes[i] = md;
+        mdLen = md.length;
+      }
+    }
+    entryBytes += 4 + mdLen + e.key.length + ENTRY_TAIL_BYTES;
     valBytes += e.value.length;
   }
-  const preBase = HEAD_BYTES + 16 * n + 32 * n + 32;
-  const valBase = preBase + preBytes;
-  const ab = new ArrayBuffer(valBase + valBytes);
-  const head = new Uint32Array(ab, 0, 4);
-  head[0] = n;
-  head[1] = version;
-  head[2] = preBase;
-  head[3] = valBase;
-  const lay = new Uint32Array(ab, HEAD_BYTES, 4 * n);
-  const buf = Buffer.from(ab);
-  let po = 0;
+  const entriesOff = PACKED_HEAD_BYTES + recordHeaderBytes(version, txMdLen);
+  const recEnd = entriesOff + entryBytes + 32;
+  const valBase = recEnd;
+  if (valBase + valBytes > packedTxBytesMax) {
+    throw new ImmuError('VALUE_TOO_LARGE', `the tx's keys and values total ${valBase + valBytes} bytes, max ${packedTxBytesMax}`);
+  }
+  const buf = alloc(valBase + valBytes);
+  buf.writeUInt32LE(n, 0);
+  buf.writeUInt32LE(version, 4);
+  buf.writeUInt32LE(entriesOff, 8);
+  buf.writeUInt32LE(valBase, 12);
+  buf.writeUInt32LE(0, PACKED_DUP_OFFSET);
+  let o = entriesOff;
   let vo = 0;
   for (let i = 0; i < n; i++) {
     const e = entries[i] as PackInput;
-    const md = mdBytes[i] as Buffer;
-    const start = po;
-    if (version === 1) {
-      buf.writeUInt16BE(md.length, preBase + po);
-      po += 2;
-      md.copy(buf, preBase + po);
-      po += md.length;
-      buf.writeUInt16BE(e.key.length, preBase + po);
-      po += 2;
-    }
-    e.key.copy(buf, preBase + po);
-    po += e.key.length;
-    e.value.copy(buf, valBase + vo);
-    lay[4 * i] = vo;
-    lay[4 * i + 1] = e.value.length;
-    lay[4 * i + 2] = start;
-    lay[4 * i + 3] = po - start;
-    vo += e.value.length;
+    const md = mdBytes === undefined ? EMPTY : (mdBytes[i] as Buffer);
+    const key = e.key;
+    const value = e.value;
+    const mdLen = md.length;
+    buf[o] = mdLen >>> 8;
+    buf[o + 1] = mdLen & 0xff;
+    if (mdLen > 0) buf.set(md, o + 2);
+    o += 2 + mdLen;
+    const kl = key.length;
+    buf[o] = kl >>> 8;
+    buf[o + 1] = kl & 0xff;
+    buf.set(key, o + 2);
+    o += 2 + kl;
+    const vl = value.length;
+    buf.writeUInt32BE(vl, o);
+    buf.writeUInt32BE(0, o + 4); // relative offset: < packedTxBytesMax
+    buf.writeUInt32BE(vo, o + 8);
+    o += ENTRY_TAIL_BYTES;
+    if (vl > 0) buf.set(value, valBase + vo);
+    vo += vl;
   }
-  return { packed: { ab, n }, mdBytes };
+  return { buf, n, version, entriesOff, recEnd, valBase };
 }
 
-/** Views on a hashed packed tx. */
-export function packedResults(ab: ArrayBuffer): { hVals: Buffer; eh: Buffer; values: Buffer; valueOffsets: Uint32Array } {
-  const head = new Uint32Array(ab, 0, 4);
-  const n = head[0] as number;
-  const valBase = head[3] as number;
-  const hOff = HEAD_BYTES + 16 * n;
-  const buf = Buffer.from(ab);
-  return {
-    hVals: buf.subarray(hOff, hOff + 32 * n),
-    eh: buf.subarray(hOff + 32 * n, hOff + 32 * n + 32),
-    values: buf.subarray(valBase),
-    valueOffsets: new Uint32Array(ab, HEAD_BYTES, 4 * n),
-  };
+/** Eh of a hashed packed tx (a view). */
+export function packedEh(p: PackedTx): Buffer {
+  return p.buf.subarray(PACKED_EH_OFFSET, PACKED_EH_OFFSET + 32);
+}
+
+/** Index of the first entry whose key repeats an earlier one (found while hashing), or undefined. */
+export function packedDuplicate(p: PackedTx): number | undefined {
+  const d = p.buf.readUInt32LE(PACKED_DUP_OFFSET);
+  return d === 0 ? undefined : d - 1;
+}
+
+/** The SHA-256 primitive hashPackedTx runs on: a WASM instance (sha256-wasm.ts) with a copy helper. */
+export interface PackedHasher {
+  readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  readonly hash: (ptr: number, len: number, out: number) => void;
 }
 
 /**
- * Fills hVals and Eh in place. Self-contained on purpose (no imports, no closures): its source text is
- * also the body of the hashing worker (hash-pool.ts).
+ * Fills hVals (in the record) and Eh (in the head) of the packed tx in `buf` (a view of its whole
+ * layout). Self-contained on purpose (no imports, no closures): its source text is also the body of
+ * the hashing worker (hash-pool.ts). Works in the hasher's memory from byte 512 on (below is reserved).
  */
-export function hashPackedTx(ab: ArrayBuffer, hashFn: HashFn): void {
-  const head = new Uint32Array(ab, 0, 4);
-  const n = head[0] as number;
-  const preBase = head[2] as number;
-  const valBase = head[3] as number;
-  const lay = new Uint32Array(ab, 16, 4 * n);
-  const buf = Buffer.from(ab);
-  const hOff = 16 + 16 * n;
-  let maxPre = 0;
-  for (let i = 0; i < n; i++) maxPre = Math.max(maxPre, lay[4 * i + 3] as number);
-  const scratch = Buffer.allocUnsafe(maxPre + 32);
-  const leafIn = Buffer.allocUnsafe(33);
-  leafIn[0] = 0;
-  const nodeIn = Buffer.allocUnsafe(65);
-  nodeIn[0] = 1;
-  let level: Buffer[] = new Array<Buffer>(n);
-  for (let i = 0; i < n; i++) {
-    const vo = valBase + (lay[4 * i] as number);
-    const vl = lay[4 * i + 1] as number;
-    const po = preBase + (lay[4 * i + 2] as number);
-    const pl = lay[4 * i + 3] as number;
-    const hv = hashFn('sha256', buf.subarray(vo, vo + vl), 'buffer');
-    hv.copy(buf, hOff + 32 * i);
-    buf.copy(scratch, 0, po, po + pl);
-    hv.copy(scratch, pl);
-    const digest = hashFn('sha256', scratch.subarray(0, pl + 32), 'buffer');
-    digest.copy(leafIn, 1);
-    level[i] = hashFn('sha256', leafIn, 'buffer');
-  }
-  let root: Buffer;
-  if (n === 0) root = hashFn('sha256', Buffer.alloc(0), 'buffer');
-  else {
-    while (level.length > 1) {
-      const next: Buffer[] = [];
-      for (let i = 0; i + 1 < level.length; i += 2) {
-        (level[i] as Buffer).copy(nodeIn, 1);
-        (level[i + 1] as Buffer).copy(nodeIn, 33);
-        next.push(hashFn('sha256', nodeIn, 'buffer'));
+export function hashPackedTx(buf: Uint8Array, w: PackedHasher): void {
+  const dataBase = 512;
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const n = dv.getUint32(0, true);
+  const version = dv.getUint32(4, true);
+  const entriesOff = dv.getUint32(8, true);
+  const valBase = dv.getUint32(12, true);
+  // duplicate keys: FNV-1a of each key into an open-addressing table, bytes compared on a hit
+  let cap = 16;
+  while (cap < 2 * n) cap *= 2;
+  const table = new Int32Array(cap);
+  const keyAt = new Int32Array(n);
+  let duplicate = 0;
+  const total = buf.byteLength;
+  // wasm memory: [dataBase, +total) copy of buf | scratch (prefix ‖ hVal) | 0 byte | leaf input (33) | 1 byte | levels (32n)
+  const scratch = dataBase + total;
+  let maxPrefix = 0;
+  {
+    let o = entriesOff;
+    for (let i = 0; i < n; i++) {
+      const pl = 4 + ((buf[o] as number) << 8) + (buf[o + 1] as number);
+      const mdLen = pl - 4;
+      const kl = ((buf[o + 2 + mdLen] as number) << 8) + (buf[o + 3 + mdLen] as number);
+      if (pl + kl > maxPrefix) maxPrefix = pl + kl;
+      const k = o + pl; // key bytes [k, k + kl), its u16 length at k - 2
+      keyAt[i] = k;
+      let h = 0x811c9dc5;
+      for (let j = k; j < k + kl; j++) h = Math.imul(h ^ (buf[j] as number), 0x01000193);
+      for (let slot = (h >>> 0) & (cap - 1); ; slot = (slot + 1) & (cap - 1)) {
+        const other = table[slot] as number;
+        if (other === 0) {
+          table[slot] = i + 1;
+          break;
+        }
+        const ok = keyAt[other - 1] as number;
+        if (duplicate === 0 && ((buf[ok - 2] as number) << 8) + (buf[ok - 1] as number) === kl) {
+          let same = true;
+          for (let j = 0; j < kl && same; j++) same = buf[ok + j] === buf[k + j];
+          if (same) {
+            duplicate = i + 1;
+            break;
+          }
+        }
       }
-      if (level.length % 2 === 1) next.push(level[level.length - 1] as Buffer);
-      level = next;
+      o += pl + kl + 44;
     }
-    root = level[0] as Buffer;
   }
-  root.copy(buf, hOff + 32 * n);
+  const leafIn = scratch + maxPrefix + 32 + 8;
+  const levels = leafIn + 33 + 7;
+  const need = levels + 32 * n + 64;
+  if (w.memory.buffer.byteLength < need) w.memory.grow(Math.ceil((need - w.memory.buffer.byteLength) / 65536));
+  const mem = new Uint8Array(w.memory.buffer);
+  mem.set(buf, dataBase);
+  mem[leafIn] = 0;
+  let o = entriesOff;
+  let vo = valBase;
+  for (let i = 0; i < n; i++) {
+    const mdLen = ((buf[o] as number) << 8) + (buf[o + 1] as number);
+    const kl = ((buf[o + 2 + mdLen] as number) << 8) + (buf[o + 3 + mdLen] as number);
+    const pStart = version === 0 ? o + 4 + mdLen : o;
+    const pl = o + 4 + mdLen + kl - pStart;
+    const t = o + 4 + mdLen + kl; // u32 vLen ‖ u64 vOff ‖ hVal
+    const vl = dv.getUint32(t, false);
+    const hv = dataBase + t + 12;
+    w.hash(dataBase + vo, vl, hv);
+    mem.copyWithin(scratch, dataBase + pStart, dataBase + pStart + pl);
+    mem.copyWithin(scratch + pl, hv, hv + 32);
+    w.hash(scratch, pl + 32, leafIn + 1);
+    w.hash(leafIn, 33, levels + 32 * i);
+    vo += vl;
+    o = t + 44;
+  }
+  // htree (immudb's: pairs hashed as 0x01 ‖ l ‖ r, an odd last node promoted), reduced in place: the
+  // byte before each pair is overwritten with 0x01 (it belongs to an already consumed node, or is the
+  // spare byte before `levels`).
+  let count = n;
+  while (count > 1) {
+    const pairs = count >>> 1;
+    for (let j = 0; j < pairs; j++) {
+      const at = levels + 64 * j;
+      mem[at - 1] = 1;
+      w.hash(at - 1, 65, levels + 32 * j);
+    }
+    if ((count & 1) === 1) mem.copyWithin(levels + 32 * pairs, levels + 64 * pairs, levels + 64 * pairs + 32);
+    count = pairs + (count & 1);
+  }
+  if (n === 0) w.hash(levels, 0, levels);
+  // results back into buf: every record entry (hVals) and Eh
+  buf.set(mem.subarray(dataBase + entriesOff, dataBase + o), entriesOff);
+  buf.set(mem.subarray(levels, levels + 32), 32);
+  dv.setUint32(16, duplicate, true);
 }

@@ -1,5 +1,6 @@
 // Boundary validation of a tx handed to commit(): every rule gives its own error code and runs before
-// anything is hashed or written. Limits come from the store's chunk headers (fixed at creation).
+// anything is written. Duplicate keys (DUPLICATED_KEY) are found while the packed tx is hashed
+// (tx-hashing.ts), off the main thread, and refused before precommit. Limits come from the store's chunk headers (fixed at creation).
 import { ImmuError } from '../common/errors.js';
 import { kvMetadataBytesMax } from '../common/limits.js';
 import { encodeKvMetadata, encodeTxMetadata, type KvMetadata } from '../proof/metadata.js';
@@ -17,7 +18,6 @@ export function validateTxInput(tx: TxInput, limits: StoreLimits, version: TxHea
   if (n > maxEntries) throw new ImmuError('TOO_MANY_ENTRIES', `${n} entries, max ${maxEntries}`, { entries: n, max: maxEntries });
   const txMd = checkedTxMetadata(tx);
   if (version === 0 && txMd.length > 0) throw new ImmuError('METADATA_INVALID', 'tx header version 0 cannot carry tx metadata');
-  const seen = new Set<string>();
   for (let i = 0; i < n; i++) {
     const e = tx.entries[i];
     if (typeof e !== 'object' || e === null || !Buffer.isBuffer(e.key) || !Buffer.isBuffer(e.value)) {
@@ -31,9 +31,6 @@ export function validateTxInput(tx: TxInput, limits: StoreLimits, version: TxHea
       throw new ImmuError('VALUE_TOO_LARGE', `entry ${i} value is ${e.value.length} bytes, max ${limits.maxValueLen}`);
     }
     checkKvMetadata(e.metadata, i, version);
-    const k = e.key.toString('latin1');
-    if (seen.has(k)) throw new ImmuError('DUPLICATED_KEY', `key of entry ${i} appears twice in the transaction`);
-    seen.add(k);
   }
 }
 

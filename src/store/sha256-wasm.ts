@@ -1,0 +1,224 @@
+// SHA-256 (FIPS 180-4) as a tiny WebAssembly module, emitted from this file (no toolchain, no
+// dependency). Why: node:crypto's one-shot hash costs ~0.8 us per call on this machine whatever the
+// input size (OpenSSL 3 digest fetch per call), and a tx needs ~4 hashes of <= 129 bytes per entry, so
+// the call overhead, not the compression, bounded commit throughput. One WASM call per message costs
+// tens of ns. Tests compare every output against node:crypto (tx-hashing.test.ts).
+// Exports: memory (1 page to start; grow it), hash(ptr, len, out) -> writes H(mem[ptr, ptr+len)) at out.
+// Reserved low memory: [256, 288) state, [288, 416) padding scratch (round constants are inline). Callers
+// use memory from `sha256WasmDataBase` on. This file does not know about entries or txs.
+
+export const sha256WasmDataBase = 512;
+
+const K = [
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be,
+  0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa,
+  0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85,
+  0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3,
+  0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f,
+  0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+];
+const IV = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+const STATE = 256;
+const PAD = 288;
+
+// opcodes
+const LOCAL_GET = 0x20;
+const LOCAL_SET = 0x21;
+const LOCAL_TEE = 0x22;
+const I32_LOAD = 0x28;
+const I32_STORE = 0x36;
+const I32_STORE8 = 0x3a;
+const I32_CONST = 0x41;
+const I32_ADD = 0x6a;
+const I32_SUB = 0x6b;
+const I32_MUL = 0x6c;
+const I32_AND = 0x71;
+const I32_OR = 0x72;
+const I32_XOR = 0x73;
+const I32_SHL = 0x74;
+const I32_SHR_U = 0x76;
+const I32_ROTL = 0x77;
+const I32_ROTR = 0x78;
+const I32_LT_U = 0x49;
+const I32_GE_U = 0x4f;
+const CALL = 0x10;
+const BLOCK = 0x02;
+const LOOP = 0x03;
+const IF = 0x04;
+const END = 0x0b;
+const BR = 0x0c;
+const BR_IF = 0x0d;
+const VOID = 0x40;
+const FC = 0xfc; // bulk memory prefix: 10 = memory.copy, 11 = memory.fill
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+
+function sleb(n: number): number[] {
+  n |= 0;
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+class Code {
+  readonly b: number[] = [];
+  op(...bytes: number[]): this {
+    this.b.push(...bytes);
+    return this;
+  }
+  get(l: number): this {
+    return this.op(LOCAL_GET, ...uleb(l));
+  }
+  set(l: number): this {
+    return this.op(LOCAL_SET, ...uleb(l));
+  }
+  tee(l: number): this {
+    return this.op(LOCAL_TEE, ...uleb(l));
+  }
+  c(v: number): this {
+    return this.op(I32_CONST, ...sleb(v));
+  }
+  load(offset: number): this {
+    return this.op(I32_LOAD, 2, ...uleb(offset));
+  }
+  store(offset: number): this {
+    return this.op(I32_STORE, 2, ...uleb(offset));
+  }
+  /** Pushes bswap(top of stack); uses local t as scratch. */
+  bswap(t: number): this {
+    this.tee(t).c(0xff00ff00).op(I32_AND).c(8).op(I32_ROTL);
+    return this.get(t).c(0x00ff00ff).op(I32_AND).c(8).op(I32_ROTR).op(I32_OR);
+  }
+  /** Pushes rotr(x,a) ^ rotr(x,b) ^ (shr ? x>>>c : rotr(x,c)). */
+  sigma(x: number, a: number, b: number, c: number, shr: boolean): this {
+    this.get(x).c(a).op(I32_ROTR).get(x).c(b).op(I32_ROTR).op(I32_XOR);
+    return this.get(x).c(c).op(shr ? I32_SHR_U : I32_ROTR).op(I32_XOR);
+  }
+}
+
+/** compress(block): one 64-byte block at `block` into the state at STATE. Straight-line code. */
+function compressBody(): { locals: number; code: number[] } {
+  // params: 0 block; locals: 1..8 working vars, 9..72 W[0..63], 73 t1, 74 tmp
+  const r = (k: number): number => 1 + k;
+  const w = (i: number): number => 9 + i;
+  const T1 = 73;
+  const TMP = 74;
+  const c = new Code();
+  for (let k = 0; k < 8; k++) c.c(0).load(STATE + 4 * k).set(r(k));
+  for (let i = 0; i < 16; i++) c.get(0).load(4 * i).bswap(TMP).set(w(i));
+  for (let i = 16; i < 64; i++) {
+    c.sigma(w(i - 2), 17, 19, 10, true).get(w(i - 7)).op(I32_ADD);
+    c.sigma(w(i - 15), 7, 18, 3, true).op(I32_ADD).get(w(i - 16)).op(I32_ADD).set(w(i));
+  }
+  for (let i = 0; i < 64; i++) {
+    const role = (k: number): number => r((((k - i) % 8) + 8) % 8);
+    const [a, b, cc, d, e, f, g, h] = [0, 1, 2, 3, 4, 5, 6, 7].map(role) as [number, number, number, number, number, number, number, number];
+    // t1 = h + S1(e) + (g ^ (e & (f ^ g))) + K[i] + W[i]
+    c.get(h).sigma(e, 6, 11, 25, false).op(I32_ADD);
+    c.get(g).get(e).get(f).get(g).op(I32_XOR).op(I32_AND).op(I32_XOR).op(I32_ADD);
+    c.c(K[i] as number).op(I32_ADD).get(w(i)).op(I32_ADD).set(T1);
+    // d += t1
+    c.get(d).get(T1).op(I32_ADD).set(d);
+    // h = t1 + S0(a) + ((a & b) | (c & (a | b)))
+    c.get(T1).sigma(a, 2, 13, 22, false).op(I32_ADD);
+    c.get(a).get(b).op(I32_AND).get(cc).get(a).get(b).op(I32_OR).op(I32_AND).op(I32_OR).op(I32_ADD).set(h);
+  }
+  // after 64 rounds (a multiple of 8) roles are back to registers 0..7
+  for (let k = 0; k < 8; k++) c.c(0).c(0).load(STATE + 4 * k).get(r(k)).op(I32_ADD).store(STATE + 4 * k);
+  return { locals: 74, code: c.b };
+}
+
+/** hash(ptr, len, out): full message with padding; function index 1 calls compress (index 0). */
+function hashBody(): { locals: number; code: number[] } {
+  // params 0 ptr, 1 len, 2 out; locals 3 end, 4 rem, 5 tmp
+  const [PTR, LEN, OUT, END_, REM, TMP] = [0, 1, 2, 3, 4, 5];
+  const c = new Code();
+  for (let k = 0; k < 8; k++) c.c(0).c(IV[k] as number).store(STATE + 4 * k);
+  // end = ptr + len - (len & 63); while ptr < end: compress(ptr); ptr += 64
+  c.get(PTR).get(LEN).op(I32_ADD).get(LEN).c(63).op(I32_AND).tee(REM).op(I32_SUB).set(END_);
+  c.op(BLOCK, VOID, LOOP, VOID);
+  c.get(PTR).get(END_).op(I32_GE_U).op(BR_IF, 1);
+  c.get(PTR).op(CALL, 0);
+  c.get(PTR).c(64).op(I32_ADD).set(PTR);
+  c.op(BR, 0, END, END);
+  // pad: copy rem bytes to PAD, 0x80, zeros to 128, length in bits (big-endian) at the block end
+  c.c(PAD).get(PTR).get(REM).op(FC, 10, 0, 0);
+  c.c(PAD).get(REM).op(I32_ADD).c(0x80).op(I32_STORE8, 0, 0);
+  c.c(PAD + 1).get(REM).op(I32_ADD).c(0).c(127).get(REM).op(I32_SUB).op(FC, 11, 0);
+  // last block at PAD (rem < 56) or PAD + 64; write (len * 8) as u64 BE into its last 8 bytes (high word 0)
+  c.c(PAD).get(REM).c(56).op(I32_GE_U).c(64).op(I32_MUL).op(I32_ADD).set(TMP);
+  c.get(TMP).get(LEN).c(3).op(I32_SHL).bswap(END_).store(60);
+  c.get(TMP).get(LEN).c(29).op(I32_SHR_U).bswap(END_).store(56);
+  c.c(PAD).op(CALL, 0);
+  c.get(REM).c(56).op(I32_GE_U).op(IF, VOID).c(PAD + 64).op(CALL, 0).op(END);
+  for (let k = 0; k < 8; k++) c.get(OUT).c(0).load(STATE + 4 * k).bswap(TMP).store(4 * k);
+  return { locals: 3, code: c.b };
+}
+
+function section(id: number, body: number[]): number[] {
+  return [id, ...uleb(body.length), ...body];
+}
+
+function vec(items: number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+function funcBody(extraLocals: number, code: number[]): number[] {
+  const body = [...uleb(1), ...uleb(extraLocals), 0x7f, ...code, END];
+  return [...uleb(body.length), ...body];
+}
+
+let cached: Uint8Array | undefined;
+
+/** The module bytes (built once per process). */
+export function sha256WasmBytes(): Uint8Array {
+  if (cached !== undefined) return cached;
+  const I32 = 0x7f;
+  const types = section(1, vec([[0x60, 1, I32, 0], [0x60, 3, I32, I32, I32, 0]]));
+  const funcs = section(3, vec([[0], [1]]));
+  const memory = section(5, vec([[0x00, 1]])); // min 1 page, no max
+  const name = (s: string): number[] => [...uleb(s.length), ...Buffer.from(s, 'utf8')];
+  const exports = section(7, vec([[...name('memory'), 2, 0], [...name('hash'), 0, 1]]));
+  const cb = compressBody();
+  const hb = hashBody();
+  const code = section(10, [...uleb(2), ...funcBody(cb.locals, cb.code), ...funcBody(hb.locals, hb.code)]);
+  cached = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...types, ...funcs, ...memory, ...exports, ...code]);
+  return cached;
+}
+
+/** The slice of WebAssembly.Memory we use (the project's lib settings carry no WebAssembly types). */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+export interface Sha256Wasm {
+  readonly memory: WasmMemory;
+  readonly hash: (ptr: number, len: number, out: number) => void;
+}
+
+interface WasmApi {
+  readonly Module: new (bytes: Uint8Array) => object;
+  readonly Instance: new (module: object, imports: object) => { readonly exports: unknown };
+}
+
+export function instantiateSha256Wasm(): Sha256Wasm {
+  const wasm = (globalThis as unknown as { readonly WebAssembly: WasmApi }).WebAssembly;
+  return new wasm.Instance(new wasm.Module(sha256WasmBytes()), {}).exports as Sha256Wasm;
+}
