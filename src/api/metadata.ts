@@ -24,6 +24,14 @@ export const mayCommitUpToAlhBinKey = 'may-commit-up-to-alh-bin';
 export const primaryEpochHeader = 'immudbts-primary-epoch';
 /** immudb-ts fencing: the exporting primary's epoch (first-chunk metadata key, 8-byte BE). */
 export const epochBinKey = 'immudbts-epoch-bin';
+/** immudb-ts: the exporting primary's committed Alh (first-chunk metadata, 32 bytes) beside committed-txid-bin. */
+export const committedAlhBinKey = 'immudbts-committed-alh-bin';
+/**
+ * immudb-ts: on a refused export request, what the refusal is about (trailer: `commit`, `precommit`,
+ * `epoch`, `configuration`), next to `immudbts-error-code`; with `epoch`, `immudbts-epoch-bin` rides
+ * as a trailer too. Replicas branch on these, never on message text.
+ */
+export const replicationScopeTrailer = 'immudbts-replication-scope';
 /** immudb-ts: the ERROR_CATALOG code of a failed call (trailer), so our client branches on codes. */
 export const errorCodeTrailer = 'immudbts-error-code';
 

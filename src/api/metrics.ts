@@ -9,8 +9,19 @@ import type { DatabaseHealth } from '../database/database.js';
 import type { RpcObserver } from './handler.js';
 
 /** What the metrics endpoint needs to know about databases; implemented by the node. */
+/** One database's replication numbers (replica or primary driver), for the replication gauges. */
+export interface ReplicationMetricSample {
+  readonly db: string;
+  readonly halted: boolean;
+  readonly lagTxs: number;
+  readonly lagMs: number;
+  readonly epoch: number;
+}
+
 export interface MetricsSource {
   databases(): readonly { readonly name: string; readonly health: DatabaseHealth | undefined }[];
+  /** Databases with a replication driver; absent when the node runs no replication. */
+  replication?(): readonly ReplicationMetricSample[];
   readonly version: string;
   readonly startedAtMs: number;
 }
@@ -63,6 +74,22 @@ export class ServerMetrics {
         this.set(source.databases().filter((d) => d.health !== undefined).length);
       },
     });
+    const perReplication = (name: string, help: string, pick: (r: ReplicationMetricSample) => number): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['db'],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const r of source.replication?.() ?? []) this.set({ db: r.db }, pick(r));
+        },
+      });
+    };
+    perReplication('immudb_replication_halted', '1 when replication of the database halted on something it could not verify', (r) => (r.halted ? 1 : 0));
+    perReplication('immudb_replication_lag_txs', 'Transactions the primary committed that this replica has not', (r) => r.lagTxs);
+    perReplication('immudb_replication_lag_ms', 'Milliseconds since the primary reported the oldest tx this replica has not committed', (r) => r.lagMs);
+    perReplication('immudb_replication_epoch', 'Primary epoch this database holds (primary) or follows (replica)', (r) => r.epoch);
     new Gauge({
       name: 'immudb_uptime_hours',
       help: 'Hours since the server started',

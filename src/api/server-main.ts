@@ -11,7 +11,9 @@ import type { ServerReplicationFlags } from '../server/settings-sources.js';
 import type { SessionLimits } from '../server/sessions.js';
 import type { TxHeaderVersion } from '../proof/tx-header.js';
 import { createImmuServiceHandlers } from './handlers/immu-service.js';
-import { createImmudbTsHandlers } from './handlers/immudbts-service.js';
+import { createImmudbTsHandlers, type ReplicationStatusProvider } from './handlers/immudbts-service.js';
+import { GrpcPrimaryConnector } from '../../replication/replica/grpc-connector.js';
+import type { ReplicationTuning } from '../server/replication-host.js';
 import { bindGrpcServer, createGrpcServer, type MtlsFiles } from './grpc-server.js';
 import { ServerMetrics, startMetricsHttp, type MetricsSource } from './metrics.js';
 import { loadProtos } from './proto-loader.js';
@@ -40,6 +42,8 @@ export interface ServerOptions {
   readonly replicationFlags?: ServerReplicationFlags;
   readonly hashWorkers?: number;
   readonly shutdownDrainMs?: number;
+  /** Replication timing knobs (tests, cluster harness); defaults otherwise. */
+  readonly replicationTuning?: ReplicationTuning;
 }
 
 export interface RunningServer {
@@ -67,7 +71,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     },
     replicationFlags: opts.replicationFlags ?? { replica: false },
     ...(opts.hashWorkers === undefined ? {} : { hashWorkers: opts.hashWorkers }),
+    replicaConnector: new GrpcPrimaryConnector(),
+    ...(opts.replicationTuning === undefined ? {} : { replicationTuning: opts.replicationTuning }),
   });
+  const statusProvider: ReplicationStatusProvider = node; // the node serves the ImmudbTs status RPC
+  void statusProvider;
 
   let serving = false;
   const source: MetricsSource = {
@@ -75,6 +83,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     startedAtMs: Date.now(),
     databases: () =>
       node.databases().map((d) => ({ name: d.name, health: d.database === undefined || d.database.closed ? undefined : d.database.health() })),
+    replication: () => node.replicationMetrics(),
   };
   const metrics = new ServerMetrics(source);
   const env = { logger: log, serverUuid: node.serverUuid, observer: metrics.observer };
@@ -105,6 +114,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     stopping ??= (async () => {
       serving = false;
       log.info({ event: 'server.stopping' });
+      node.beginShutdown();
       const how = await running.shutdown(opts.shutdownDrainMs ?? shutdownDrainMsDefault);
       await node.close();
       if (http !== undefined) await new Promise<void>((r) => http?.server.close(() => r()));

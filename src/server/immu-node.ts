@@ -9,6 +9,11 @@ import { ImmuError, isImmuError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import { Mutex } from '../common/mutex.js';
 import type { Database } from '../database/database.js';
+import type { TxHeader } from '../proof/tx-header.js';
+import type { ExportAnswer, ExportRequest } from '../../replication/primary/primary-driver.js';
+import type { PrimaryConnector } from '../../replication/replica/primary-connection.js';
+import { databaseDir } from './names.js';
+import { ReplicationHost, readEpochFile, writeEpochFile, type ReplicationMetric, type ReplicationTuning } from './replication-host.js';
 import { publicKeyPoint, signState } from '../proof/state-signature.js';
 import { Authenticator, defaultPasswordWarning } from './authenticate.js';
 import { DatabaseRegistry } from './database-registry.js';
@@ -21,6 +26,8 @@ import type {
   DatabaseInfo,
   NodeApi,
   PermissionAction,
+  ReplicationNodeApi,
+  ReplicationStatusView,
   ServerInfo,
   StateSignature,
   UserInfo,
@@ -41,6 +48,7 @@ import { reservedDatabaseSettings, type ServerReplicationFlags } from './setting
 import {
   createDatabaseSettings,
   defaultDatabaseSettings,
+  observePrimaryEpoch,
   redactSettings,
   updateDatabaseSettings,
   type DatabaseSettings,
@@ -69,6 +77,9 @@ export interface NodeConfig {
   readonly hasher?: PasswordHasher;
   /** Hash worker threads per user-database store (systemdb always hashes inline). */
   readonly hashWorkers?: number;
+  /** How replica databases reach their primary (the composition root passes the gRPC connector). */
+  readonly replicaConnector?: PrimaryConnector;
+  readonly replicationTuning?: ReplicationTuning;
 }
 
 /** Write methods: refused on a replica database (its only writer is its replicator). */
@@ -80,7 +91,7 @@ function principalOf(u: UserRecord): Principal {
   return { username: u.username, permissions: u.permissions, active: u.active };
 }
 
-export class ImmuNode implements NodeApi {
+export class ImmuNode implements NodeApi, ReplicationNodeApi {
   readonly serverUuid: string;
   readonly version = serverVersion;
   readonly #cfg: NodeConfig;
@@ -92,6 +103,7 @@ export class ImmuNode implements NodeApi {
   readonly #sessions: SessionManager;
   readonly #auth: Authenticator;
   readonly #hasher: PasswordHasher;
+  readonly #replication: ReplicationHost;
   readonly #control = new Mutex();
   readonly #startedAtMs: number;
   #closed = false;
@@ -104,6 +116,7 @@ export class ImmuNode implements NodeApi {
     users: UserStore;
     hasher: PasswordHasher;
     dummyHash: string;
+    replication: ReplicationHost;
   }) {
     this.#cfg = args.cfg;
     this.#log = args.cfg.logger;
@@ -113,6 +126,7 @@ export class ImmuNode implements NodeApi {
     this.#systemdb = args.systemdb;
     this.#users = args.users;
     this.#hasher = args.hasher;
+    this.#replication = args.replication;
     this.#sessions = new SessionManager({ clock: this.#clock, limits: args.cfg.sessionLimits });
     this.#auth = new Authenticator({
       hasher: args.hasher,
@@ -128,24 +142,76 @@ export class ImmuNode implements NodeApi {
     const log = cfg.logger;
     await mkdir(cfg.dataDir, { recursive: true });
     const id = await readOrCreateIdentifier(cfg.dataDir);
-    const registry = new DatabaseRegistry({ dataDir: cfg.dataDir, logger: log, ...(cfg.hashWorkers === undefined ? {} : { hashWorkers: cfg.hashWorkers }) });
+    let node: ImmuNode | undefined;
+    const replication = new ReplicationHost({
+      logger: log,
+      serverUuid: id.text,
+      connector: cfg.replicaConnector,
+      persistEpoch: async (name, epoch) => {
+        if (node === undefined) throw new ImmuError('STORE_CLOSED', 'the node is starting');
+        await node.#persistEpoch(name, epoch);
+      },
+      ...(cfg.replicationTuning === undefined ? {} : { tuning: cfg.replicationTuning }),
+    });
+    const registry = new DatabaseRegistry({
+      dataDir: cfg.dataDir,
+      logger: log,
+      ...(cfg.hashWorkers === undefined ? {} : { hashWorkers: cfg.hashWorkers }),
+      commitVia: (name, store, tx) => replication.commit(name, store, tx),
+    });
     const clock = cfg.clock ?? systemClock;
     const hasher = cfg.hasher ?? new BcryptPasswordHasher();
 
-    registry.register(SYSTEMDB, reservedDatabaseSettings(SYSTEMDB, cfg.defaults, cfg.replicationFlags));
-    const systemdb = await registry.open(SYSTEMDB, 0);
+    for (const name of [SYSTEMDB, DEFAULTDB]) {
+      const flagged = reservedDatabaseSettings(name, cfg.defaults, cfg.replicationFlags);
+      const epoch = Math.max(flagged.replication.primaryEpoch, await readEpochFile(databaseDir(cfg.dataDir, name)));
+      registry.register(name, { ...flagged, replication: { ...flagged.replication, primaryEpoch: epoch } });
+    }
+    const systemdb = await ImmuNode.#open(registry, replication, SYSTEMDB, 0);
     const users = new UserStore(new DatabaseSystemKv(systemdb), cfg.defaults);
     if (!cfg.replicationFlags.replica) {
       const did = await users.ensureAdminUser(cfg.adminPassword, hasher, clock.nowMs(), cfg.forceAdminPassword);
       log.info({ event: 'node.admin_user', outcome: did });
     }
-    registry.register(DEFAULTDB, reservedDatabaseSettings(DEFAULTDB, cfg.defaults, cfg.replicationFlags));
-    await registry.open(DEFAULTDB);
+    await ImmuNode.#open(registry, replication, DEFAULTDB);
 
-    const node = new ImmuNode({ cfg, uuid: id.text, registry, systemdb, users, hasher, dummyHash: await makeDummyHash(hasher) });
+    node = new ImmuNode({ cfg, uuid: id.text, registry, systemdb, users, hasher, dummyHash: await makeDummyHash(hasher), replication });
     if (!cfg.replicationFlags.replica) await node.#loadUserDatabases();
     log.info({ event: 'node.started', dir: cfg.dataDir, uuid: id.text, databases: registry.names().length });
     return node;
+  }
+
+  /** Opens a database and starts its replication (primary or replica driver). */
+  static async #open(registry: DatabaseRegistry, replication: ReplicationHost, name: string, hashWorkers?: number): Promise<Database> {
+    const db = await registry.open(name, hashWorkers);
+    const e = registry.require(name);
+    if (e.store === undefined) throw new ImmuError('DATABASE_NOT_LOADED', `database '${name}' did not open`);
+    try {
+      await replication.attach(name, e.store, e.externalCommitAllowance, e.settings);
+    } catch (err) {
+      await registry.close(name);
+      throw err;
+    }
+    return db;
+  }
+
+  #openDb(name: string): Promise<Database> {
+    return ImmuNode.#open(this.#registry, this.#replication, name);
+  }
+
+  async #closeDb(name: string): Promise<void> {
+    await this.#replication.detach(name);
+    await this.#registry.close(name);
+  }
+
+  /** A replica saw a newer primary epoch: persist it (systemdb settings, or a file for reserved dbs). */
+  async #persistEpoch(name: string, epoch: number): Promise<void> {
+    const e = this.#registry.require(name);
+    const next = observePrimaryEpoch(e.settings, epoch, { by: 'replication', atMs: this.#clock.nowMs() });
+    if (next === e.settings) return;
+    if (isReservedDatabaseName(name)) await writeEpochFile(databaseDir(this.#cfg.dataDir, name), epoch);
+    else await this.#users.putDatabaseSettings(name, next);
+    e.settings = next;
   }
 
   /** Every first-level directory except systemdb, defaultdb and the log dir is a database. */
@@ -169,7 +235,7 @@ export class ImmuNode implements NodeApi {
       this.#registry.register(name, settings);
       if (settings.autoload) {
         try {
-          await this.#registry.open(name);
+          await this.#openDb(name);
         } catch (err) {
           this.#log.error({ event: 'node.database_open_failed', db: name, err });
           throw err;
@@ -353,7 +419,7 @@ export class ImmuNode implements NodeApi {
       const settings = createDatabaseSettings(this.#cfg.defaults, req.settings, { by: caller.username, atMs: this.#clock.nowMs() });
       await this.#users.putDatabaseSettings(name, settings);
       this.#registry.register(name, settings);
-      await this.#registry.open(name);
+      await this.#openDb(name);
       this.#log.info({ event: 'database.created', db: name, by: caller.username, replica: settings.replication.replica });
       return { name, settings, alreadyExisted: false };
     });
@@ -366,16 +432,32 @@ export class ImmuNode implements NodeApi {
     checkDatabaseAdmin(caller, name);
     return this.#control.run(async () => {
       const entry = this.#registry.require(name);
-      const settings = updateDatabaseSettings(entry.settings, req.settings, { by: caller.username, atMs: this.#clock.nowMs() });
-      await this.#users.putDatabaseSettings(name, settings);
-      const wasLoaded = entry.database !== undefined;
-      const reopen = wasLoaded && settings.replication.replica !== entry.settings.replication.replica;
-      if (reopen) await this.#registry.close(name);
-      entry.settings = settings;
-      if (reopen) await this.#registry.open(name);
-      this.#log.info({ event: 'database.updated', db: name, by: caller.username, replica: settings.replication.replica });
+      const change = { by: caller.username, atMs: this.#clock.nowMs() };
+      updateDatabaseSettings(entry.settings, req.settings, change); // refuse bad requests before touching anything
+      // Stop the replicator first: an epoch it persists must not be overwritten by this update.
+      await this.#replication.quiesce(name);
+      let settings = entry.settings;
+      try {
+        const next = updateDatabaseSettings(entry.settings, req.settings, change);
+        await this.#users.putDatabaseSettings(name, next);
+        settings = next;
+      } finally {
+        await this.#applySettings(entry, settings);
+      }
+      this.#log.info({ event: 'database.updated', db: name, by: caller.username, replica: settings.replication.replica, epoch: settings.replication.primaryEpoch });
       return { name, settings };
     });
+  }
+
+  /** Live where possible (a blocked sync primary included); a role or commit-mode change reopens the store. */
+  async #applySettings(entry: { readonly name: string; settings: DatabaseSettings; database: Database | undefined }, settings: DatabaseSettings): Promise<void> {
+    const name = entry.name;
+    const loaded = entry.database !== undefined;
+    const reopen = loaded && this.#replication.needsReopen(name, settings);
+    if (reopen) await this.#closeDb(name);
+    entry.settings = settings;
+    if (reopen) await this.#openDb(name);
+    else if (loaded) await this.#replication.reconfigure(name, settings);
   }
 
   async listDatabases(ctx: CallContext): Promise<DatabaseInfo[]> {
@@ -402,7 +484,7 @@ export class ImmuNode implements NodeApi {
     await this.#control.run(async () => {
       const e = this.#registry.require(name);
       if (e.database !== undefined) throw new ImmuError('DATABASE_LOADED', `database '${name}' is already loaded`);
-      await this.#registry.open(name);
+      await this.#openDb(name);
       this.#log.info({ event: 'database.loaded', db: name });
     });
   }
@@ -412,7 +494,7 @@ export class ImmuNode implements NodeApi {
     await this.#control.run(async () => {
       const e = this.#registry.require(name);
       if (e.database === undefined) throw new ImmuError('DATABASE_NOT_LOADED', `database '${name}' is already closed`);
-      await this.#registry.close(name);
+      await this.#closeDb(name);
       this.#log.info({ event: 'database.unloaded', db: name });
     });
   }
@@ -459,6 +541,44 @@ export class ImmuNode implements NodeApi {
     return this.#cfg.signingKey === undefined ? undefined : publicKeyPoint(this.#cfg.signingKey);
   }
 
+  // ---- replication ------------------------------------------------------------------------------
+
+  async exportTx(ctx: CallContext, req: ExportRequest): Promise<ExportAnswer> {
+    const name = ctx.databaseName;
+    if (name === undefined) throw new ImmuError('NO_DATABASE_SELECTED', 'no database selected');
+    return this.#replication.export(name, req);
+  }
+
+  async replicateTx(ctx: CallContext, exported: Buffer): Promise<TxHeader> {
+    const name = ctx.databaseName;
+    if (name === undefined) throw new ImmuError('NO_DATABASE_SELECTED', 'no database selected');
+    return this.#replication.replicateTx(name, exported);
+  }
+
+  async replicationStatus(ctx: CallContext, database: string): Promise<readonly ReplicationStatusView[]> {
+    const caller = this.#requireCaller(ctx);
+    let names: string[];
+    if (database === '') {
+      names = visibleDatabases(caller, this.#registry.names().filter((n) => n !== SYSTEMDB || isDatabaseAdmin(caller, SYSTEMDB)));
+    } else {
+      const name = database === SYSTEMDB ? SYSTEMDB : normalizeDatabaseName(database);
+      this.#registry.require(name);
+      checkDatabaseAccess(caller, name);
+      names = [name];
+    }
+    return names.map((n) => this.#replication.status(n, this.#registry.require(n).settings));
+  }
+
+  /** The server begins to stop: replica export streams end at once instead of holding the drain. */
+  beginShutdown(): void {
+    this.#replication.stopServing();
+  }
+
+  /** For the metrics endpoint: halted flag, lag and epoch of every database with a driver. */
+  replicationMetrics(): ReplicationMetric[] {
+    return this.#replication.metrics();
+  }
+
   async serverInfo(): Promise<ServerInfo> {
     let numTransactions = 0;
     let size = 0;
@@ -493,6 +613,7 @@ export class ImmuNode implements NodeApi {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#replication.detachAll();
     await this.#registry.closeAll();
     this.#log.info({ event: 'node.stopped' });
   }

@@ -5,6 +5,9 @@ import type { Database } from '../database/database.js';
 import type { KvMetadata } from '../proof/metadata.js';
 import type { DatabaseSettings, DatabaseSettingsUpdate } from './settings.js';
 import type { Principal } from './permissions.js';
+import type { ErrorCode } from '../common/errors.js';
+import type { TxHeader } from '../proof/tx-header.js';
+import type { ExportAnswer, ExportRequest } from '../../replication/primary/primary-driver.js';
 
 /** How a call authenticated, read from gRPC metadata by src/api/metadata.ts. */
 export type CallAuth =
@@ -99,3 +102,38 @@ export interface NodeApi {
 }
 
 export type { KvMetadata };
+
+/** One database's replication status as the ImmudbTs ReplicationStatus RPC reports it. */
+export interface ReplicationStatusView {
+  readonly database: string;
+  readonly role: 'primary' | 'replica' | 'passiveReplica';
+  readonly state: 'notRunning' | 'connecting' | 'running' | 'halted';
+  readonly primaryHost: string;
+  readonly primaryPort: number;
+  readonly primaryDatabase: string;
+  readonly epoch: number;
+  readonly committedTxId: number;
+  readonly precommittedTxId: number;
+  readonly primaryCommittedTxId: number;
+  readonly lagTxs: number;
+  readonly lagMs: number;
+  readonly syncReplication: boolean;
+  readonly syncAcks: number;
+  readonly halt?: { readonly code: ErrorCode; readonly reason: string; readonly atMs: number };
+}
+
+/**
+ * What a node running replication offers the handlers (replication-handlers.ts): the export RPCs, the
+ * external replicateTx of passive replicas, and the status RPC. Optional: test nodes without it answer
+ * UNIMPLEMENTED.
+ */
+export interface ReplicationNodeApi {
+  exportTx(ctx: CallContext, req: ExportRequest): Promise<ExportAnswer>;
+  replicateTx(ctx: CallContext, exported: Buffer): Promise<TxHeader>;
+  replicationStatus(ctx: CallContext, database: string): Promise<readonly ReplicationStatusView[]>;
+}
+
+export function hasReplication(node: NodeApi): node is NodeApi & ReplicationNodeApi {
+  const n = node as Partial<ReplicationNodeApi>;
+  return typeof n.exportTx === 'function' && typeof n.replicateTx === 'function' && typeof n.replicationStatus === 'function';
+}

@@ -211,6 +211,11 @@ export class ImmuStore<I extends StoreIndex = KeyIndex> implements ProofHistory,
     return this.#durable.value;
   }
 
+  /** With external allowance: the id commits may advance to (allowCommitUpTo's high-water mark). */
+  commitAllowance(): number {
+    return this.#allowance;
+  }
+
   /** The durably precommitted tip with its Alh, read synchronously (replication acks refer to it). */
   durablePrecommittedState(): StoreState {
     const id = this.#durable.value;

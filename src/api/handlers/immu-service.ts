@@ -1,8 +1,8 @@
 // The ImmuService (immudb.schema) handler map the composition root registers with
 // `server.addService(loadProtos().immuService, createImmuServiceHandlers(node, env))`. It joins the
-// data-plane and control-plane handlers, and answers UNIMPLEMENTED, with a message saying so, for the
-// replication RPCs (exportTx, streamExportTx, replicateTx: the replication engine registers its own)
-// and for any RPC of the proto that has no handler yet, so no method falls through to grpc-js's
+// data-plane, control-plane and replication handlers (replication-handlers.ts, when the node runs
+// replication), and answers UNIMPLEMENTED, with a message saying so, for the replication RPCs of a node
+// without replication and for any RPC of the proto that has no handler yet, so no method falls through to grpc-js's
 // generic reply. SQL and the other RPCs absent from proto/schema.proto get grpc-js's UNIMPLEMENTED.
 import type { MethodDefinition, UntypedHandleCall } from '@grpc/grpc-js';
 import { ImmuError } from '../../common/errors.js';
@@ -12,8 +12,9 @@ import { loadProtos } from '../proto-loader.js';
 import { controlHandlers } from './control-handlers.js';
 import type { HandlerMap } from './handler-support.js';
 import { kvHandlers } from './kv-handlers.js';
+import { replicationHandlers } from './replication-handlers.js';
 
-/** Served by the replication engine, not here (yet). */
+/** Served by replication-handlers.ts when the node runs replication. */
 export const REPLICATION_RPCS: readonly string[] = ['exportTx', 'streamExportTx', 'replicateTx'];
 
 function unimplemented(rpc: string): ImmuError {
@@ -32,7 +33,7 @@ export function unimplementedHandler(env: HandlerEnv, rpc: string, def: MethodDe
 
 /** Every RPC of immudb.schema.ImmuService, each with a handler. */
 export function createImmuServiceHandlers(node: NodeApi, env: HandlerEnv): HandlerMap {
-  const handlers: HandlerMap = { ...kvHandlers(node, env), ...controlHandlers(node, env) };
+  const handlers: HandlerMap = { ...kvHandlers(node, env), ...controlHandlers(node, env), ...replicationHandlers(node, env) };
   for (const [rpc, def] of Object.entries(loadProtos().immuService)) {
     if (handlers[rpc] === undefined) handlers[rpc] = unimplementedHandler(env, rpc, def as MethodDefinition<object, object>);
   }

@@ -1,0 +1,353 @@
+// The replica driver of one database: the I/O around the pure replica core (replication/core
+// replica-step). Events (answers, stream failures, applies, commits, timers) go into one serial loop;
+// each step's actions are performed in order, and the batch stops at the first failure, reported as
+// localFailure (persist before you send: persistEpoch completes before the request that depends on it).
+// Applies run through one serial queue via the store's verifying replicate path. The network is behind
+// PrimaryConnector (primary-connection.ts). A halt stops this database's replication only; the status,
+// the metrics and the `replication.halted` event say why.
+import { isImmuError } from '../../src/common/errors.js';
+import type { Logger } from '../../src/common/log.js';
+import type { ImmuStore } from '../../src/store/immu-store.js';
+import type { StoreIndex } from '../../src/store/store-index.js';
+import {
+  replicaStatus,
+  startReplica,
+  stepReplica,
+  type ReplicaAction,
+  type ReplicaConfig,
+  type ReplicaEvent,
+  type ReplicaState,
+  type ReplicationStatus,
+} from '../core/index.js';
+import { readLocalState, type LocalStateStore } from './local-state.js';
+import type { ExportAnswerWire, ExportStream, PrimaryConnector, PrimarySession } from './primary-connection.js';
+
+/** The core wants a tick at least this often (response timeouts, consistency checks). */
+export const replicaTickIntervalMs = 1_000;
+
+export type ReplicaStore = LocalStateStore &
+  Pick<ImmuStore<StoreIndex>, 'replicateTx' | 'allowCommitUpTo' | 'discardPrecommittedTxsSince' | 'waitForCommit' | 'committedTxId'>;
+
+export interface ReplicaDriverOptions {
+  readonly database: string;
+  readonly store: ReplicaStore;
+  readonly config: ReplicaConfig;
+  /** Credentials for the primary; undefined for a passive replica. */
+  readonly credentials: { readonly username: string; readonly password: string } | undefined;
+  /** Highest primary epoch persisted for this database. */
+  readonly epoch: number;
+  /** Did store.verify() pass when the database was opened? (run once per open, see local-state.ts) */
+  readonly verifiedAtStart: boolean;
+  /** This server's UUID: ReplicaState.UUID, how the primary counts our acks. */
+  readonly serverUuid: string;
+  readonly connector: PrimaryConnector | undefined;
+  /** Durably records a newer primary epoch for this database (fsynced before it resolves). */
+  persistEpoch(epoch: number): Promise<void>;
+  readonly logger: Logger;
+  readonly nowMs?: () => number;
+  readonly rngSeed: number;
+}
+
+export class ReplicaDriver {
+  readonly #opts: ReplicaDriverOptions;
+  readonly #store: ReplicaStore;
+  readonly #log: Logger;
+  readonly #db: string;
+  readonly #now: () => number;
+  #state: ReplicaState;
+  readonly #events: ReplicaEvent[] = [];
+  #draining: Promise<void> | undefined;
+  #looping = false;
+  #stopped = false;
+  /** Bumped on every disconnect: completions of an older connection are ignored. */
+  #connGen = 0;
+  #session: PrimarySession | undefined;
+  #stream: ExportStream | undefined;
+  #streamEpoch = -1;
+  /** Bumped when queued applies must be dropped (apply or local failure, stop). */
+  #applyGen = 0;
+  #applyChain: Promise<void> = Promise.resolve();
+  #wakeTimer: NodeJS.Timeout | undefined;
+  #wakeAtMs = Number.POSITIVE_INFINITY;
+  readonly #ticker: NodeJS.Timeout;
+
+  private constructor(opts: ReplicaDriverOptions, state: ReplicaState) {
+    this.#opts = opts;
+    this.#store = opts.store;
+    this.#log = opts.logger;
+    this.#db = opts.database;
+    this.#now = opts.nowMs ?? Date.now;
+    this.#state = state;
+    this.#ticker = setInterval(() => this.#feed({ kind: 'tick', nowMs: this.#now() }), replicaTickIntervalMs);
+    this.#ticker.unref();
+  }
+
+  /** Reads the local store, starts the core, and (for a replica with a primary) starts replicating. */
+  static async start(opts: ReplicaDriverOptions): Promise<ReplicaDriver> {
+    const local = await readLocalState(opts.store, opts.epoch, opts.verifiedAtStart);
+    const nowMs = (opts.nowMs ?? Date.now)();
+    const first = startReplica(opts.config, local, opts.rngSeed, nowMs);
+    const driver = new ReplicaDriver(opts, first.state);
+    opts.logger.info(
+      { event: 'replication.started', db: opts.database, txId: local.committed.txId, precommittedTxId: local.precommitted.txId, epoch: local.epoch, primary: opts.config.primary },
+      'replica driver started',
+    );
+    if (opts.config.primary !== undefined) void driver.#followCommits();
+    driver.#run(first.actions);
+    return driver;
+  }
+
+  get halted(): boolean {
+    return this.#state.phase.kind === 'halted';
+  }
+
+  /** True while a replicator runs (a primary is configured and replication is not halted). */
+  get active(): boolean {
+    return this.#state.config.primary !== undefined && !this.#stopped && this.#state.phase.kind !== 'halted';
+  }
+
+  status(): ReplicationStatus {
+    return replicaStatus(this.#state, this.#now());
+  }
+
+  /** Stops replicating: no more requests, applies or commits; resolves when in-flight work settled. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    clearInterval(this.#ticker);
+    if (this.#wakeTimer !== undefined) clearTimeout(this.#wakeTimer);
+    this.#disconnect();
+    this.#applyGen++;
+    await this.#draining;
+    await this.#applyChain;
+    this.#log.info({ event: 'replication.stopped', db: this.#db, txId: this.#state.committed.txId }, 'replica driver stopped');
+  }
+
+  #feed(ev: ReplicaEvent): void {
+    if (this.#stopped) return;
+    this.#events.push(ev);
+    this.#loop(async () => undefined);
+  }
+
+  #run(actions: readonly ReplicaAction[]): void {
+    this.#loop(() => this.#performAll(actions));
+  }
+
+  /** One serial loop: `first`, then every queued event in order. Restarts if an event slipped in at its end. */
+  #loop(first: () => Promise<void>): void {
+    if (this.#looping) return;
+    this.#looping = true;
+    this.#draining = first()
+      .then(() => this.#drain())
+      .catch((err: unknown) => {
+        // a broken core invariant: crash loudly rather than replicate on a wrong state (style, habit 3)
+        this.#log.fatal({ event: 'replication.invariant_violated', db: this.#db, err }, 'replica core invariant violated');
+        throw err;
+      })
+      .finally(() => {
+        this.#looping = false;
+        this.#draining = undefined;
+        if (this.#events.length > 0 && !this.#stopped) this.#loop(async () => undefined);
+      });
+  }
+
+  async #drain(): Promise<void> {
+    for (let ev = this.#events.shift(); ev !== undefined && !this.#stopped; ev = this.#events.shift()) {
+      const r = stepReplica(this.#state, ev);
+      this.#state = r.state;
+      await this.#performAll(r.actions);
+    }
+  }
+
+  /** Performs a batch in order; the first failure stops it and is reported before any queued event. */
+  async #performAll(actions: readonly ReplicaAction[]): Promise<void> {
+    for (const a of actions) {
+      if (this.#stopped) return;
+      const failure = await this.#perform(a);
+      if (failure !== undefined) {
+        this.#applyGen++;
+        this.#events.unshift({ kind: 'localFailure', nowMs: this.#now(), operation: a.kind, message: failure });
+        return;
+      }
+    }
+  }
+
+  /** Returns an error message when the action failed. */
+  async #perform(a: ReplicaAction): Promise<string | undefined> {
+    try {
+      switch (a.kind) {
+        case 'persistEpoch':
+          await this.#opts.persistEpoch(a.epoch);
+          this.#log.info({ event: 'replication.epoch_persisted', db: this.#db, epoch: a.epoch }, 'newer primary epoch persisted');
+          return undefined;
+        case 'connect':
+          this.#connect();
+          return undefined;
+        case 'disconnect':
+          this.#disconnect();
+          return undefined;
+        case 'requestTx':
+          this.#request(a);
+          return undefined;
+        case 'applyTx':
+          this.#enqueueApply(a);
+          return undefined;
+        case 'allowCommitUpTo':
+          this.#store.allowCommitUpTo(a.txId);
+          return undefined;
+        case 'discardPrecommittedSince': {
+          const n = this.#store.discardPrecommittedTxsSince(a.txId);
+          this.#log.warn({ event: 'replication.discarded', db: this.#db, txId: a.txId, txs: n }, 'precommitted txs discarded after divergence');
+          return undefined;
+        }
+        case 'halt':
+          this.#disconnect();
+          this.#log.error(
+            { event: 'replication.halted', db: this.#db, code: a.reason.code, kind: a.reason.kind, txId: a.reason.txId, reason: a.reason.message },
+            `replication of ${this.#db} halted: ${a.reason.message}`,
+          );
+          return undefined;
+        case 'wakeAt':
+          this.#wakeAt(a.atMs);
+          return undefined;
+        case 'checkConsistency':
+          this.#checkConsistency(a.committed);
+          return undefined;
+      }
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+
+  #connect(): void {
+    const gen = ++this.#connGen;
+    const primary = this.#state.config.primary;
+    const creds = this.#opts.credentials;
+    const connector = this.#opts.connector;
+    if (primary === undefined || creds === undefined || connector === undefined) {
+      queueMicrotask(() => this.#feed({ kind: 'connectFailed', nowMs: this.#now(), message: 'no primary connector configured' }));
+      return;
+    }
+    connector.connect({ ...primary, ...creds }).then(
+      (session) => {
+        if (gen !== this.#connGen || this.#stopped) {
+          void session.close();
+          return;
+        }
+        this.#session = session;
+        this.#log.info({ event: 'replication.connected', db: this.#db, primary }, 'connected to primary');
+        this.#feed({ kind: 'connected', nowMs: this.#now() });
+      },
+      (err: unknown) => {
+        if (gen !== this.#connGen) return;
+        this.#log.warn({ event: 'replication.connect_failed', db: this.#db, primary, err: (err as Error).message }, 'connecting to the primary failed');
+        this.#feed({ kind: 'connectFailed', nowMs: this.#now(), message: (err as Error).message });
+      },
+    );
+  }
+
+  #disconnect(): void {
+    this.#connGen++;
+    this.#stream?.close();
+    this.#stream = undefined;
+    this.#streamEpoch = -1;
+    const session = this.#session;
+    this.#session = undefined;
+    if (session !== undefined) void session.close().catch(() => undefined);
+  }
+
+  /** Sends a request; a changed epoch reopens the call, since the epoch travels as a call header. */
+  #request(a: Extract<ReplicaAction, { kind: 'requestTx' }>): void {
+    const session = this.#session;
+    if (session === undefined) throw new Error('requestTx without a session');
+    if (this.#stream === undefined || this.#streamEpoch !== a.epoch) {
+      this.#stream?.close();
+      const gen = this.#connGen;
+      const stream: ExportStream = session.openStream(a.epoch, {
+        onAnswer: (ans) => {
+          if (gen === this.#connGen && this.#stream === stream) this.#onAnswer(ans);
+        },
+        onFailure: (failure) => {
+          if (gen !== this.#connGen || this.#stream !== stream) return;
+          this.#log.warn({ event: 'replication.stream_failed', db: this.#db, failure }, 'export stream failed');
+          this.#feed({ kind: 'streamFailed', nowMs: this.#now(), failure });
+        },
+      });
+      this.#stream = stream;
+      this.#streamEpoch = a.epoch;
+    }
+    const state = a.replicaState;
+    this.#stream.send({
+      txId: a.txId,
+      allowPrecommitted: a.allowPrecommitted,
+      replicaState: state === undefined ? undefined : { uuid: this.#opts.serverUuid, committed: state.committed, precommitted: state.precommitted },
+    });
+  }
+
+  #onAnswer(ans: ExportAnswerWire): void {
+    this.#feed({ kind: 'received', nowMs: this.#now(), ...ans });
+  }
+
+  #enqueueApply(a: Extract<ReplicaAction, { kind: 'applyTx' }>): void {
+    const gen = this.#applyGen;
+    this.#applyChain = this.#applyChain.then(() => this.#applyOne(a, gen));
+  }
+
+  async #applyOne(a: Extract<ReplicaAction, { kind: 'applyTx' }>, gen: number): Promise<void> {
+    if (gen !== this.#applyGen || this.#stopped) return;
+    try {
+      const done = await this.#store.replicateTx(a.payload);
+      await this.#store.waitForDurablePrecommit(done.header.id);
+      if (gen !== this.#applyGen) return;
+      this.#log.debug({ event: 'replication.tx_applied', db: this.#db, txId: done.header.id }, 'replicated tx durably precommitted');
+      this.#feed({ kind: 'applied', nowMs: this.#now(), txId: done.header.id, alh: done.alh });
+    } catch (err) {
+      if (gen !== this.#applyGen) return;
+      this.#applyGen++;
+      const chain = isImmuError(err, 'REPLICATION_DIVERGENCE');
+      this.#feed({ kind: 'applyFailed', nowMs: this.#now(), txId: a.txId, failure: chain ? 'chain' : 'transient', message: (err as Error).message });
+    }
+  }
+
+  /** Reports every move of the store's commit watermark to the core. */
+  async #followCommits(): Promise<void> {
+    while (!this.#stopped) {
+      const last = this.#store.committedTxId();
+      try {
+        await this.#store.waitForCommit(last + 1);
+      } catch (err) {
+        // a discard rejects waiters beyond the new tip; anything else means the store is gone
+        if (isImmuError(err, 'SYNC_ACK_TIMEOUT')) continue;
+        return;
+      }
+      this.#feed({ kind: 'committed', nowMs: this.#now(), txId: this.#store.committedTxId() });
+    }
+  }
+
+  #wakeAt(atMs: number): void {
+    if (atMs >= this.#wakeAtMs && this.#wakeTimer !== undefined) return;
+    if (this.#wakeTimer !== undefined) clearTimeout(this.#wakeTimer);
+    this.#wakeAtMs = atMs;
+    this.#wakeTimer = setTimeout(() => {
+      this.#wakeTimer = undefined;
+      this.#wakeAtMs = Number.POSITIVE_INFINITY;
+      this.#feed({ kind: 'tick', nowMs: this.#now() });
+    }, Math.max(0, atMs - this.#now()));
+    this.#wakeTimer.unref();
+  }
+
+  #checkConsistency(committed: Parameters<PrimarySession['proveConsistency']>[0]): void {
+    const session = this.#session;
+    if (session === undefined) {
+      queueMicrotask(() => this.#feed({ kind: 'consistencyChecked', nowMs: this.#now(), outcome: { kind: 'unavailable', message: 'not connected' } }));
+      return;
+    }
+    session.proveConsistency(committed).then(
+      (outcome) => {
+        this.#log.info({ event: 'replication.consistency_checked', db: this.#db, txId: committed.txId, outcome: outcome.kind }, 'consistency with the primary checked');
+        this.#feed({ kind: 'consistencyChecked', nowMs: this.#now(), outcome });
+      },
+      (err: unknown) => this.#feed({ kind: 'consistencyChecked', nowMs: this.#now(), outcome: { kind: 'unavailable', message: (err as Error).message } }),
+    );
+  }
+}

@@ -1,0 +1,100 @@
+// A test-only malicious primary: a gRPC server that accepts any login and serves streamExportTx by
+// relaying a real primary's answers, except that one tx is forged (a value altered, a header field
+// altered, or a different tx sent than the one asked for). What a replica must refuse, in-process.
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { toChunks, streamChunkBytesDefault } from '../../../src/api/chunks.js';
+import { u64Bin } from '../../../src/api/convert.js';
+import { bidiStream, unary, type HandlerEnv } from '../../../src/api/handler.js';
+import {
+  committedAlhBinKey,
+  committedTxIdBinKey,
+  epochBinKey,
+  mayCommitUpToAlhBinKey,
+  mayCommitUpToTxIdBinKey,
+  primaryEpochHeader,
+  readUintHeader,
+} from '../../../src/api/metadata.js';
+import { loadProtos } from '../../../src/api/proto-loader.js';
+import type { ExportTxRequestMsg } from '../../../src/api/proto-types.js';
+import { silentLogger } from '../../../src/common/log.js';
+import { toTxId } from '../../../src/api/convert.js';
+import { decodeExportTx, encodeExportTx } from '../../../src/store/export-format.js';
+import { GrpcPrimaryConnector } from '../grpc-connector.js';
+import type { ExportAnswerWire } from '../primary-connection.js';
+import { adminPassword, adminUser } from './in-process-cluster.js';
+
+export type Forgery = 'value' | 'header' | 'order';
+
+const limits = { maxTxEntries: 1 << 16, maxKeyLen: 1024, maxValueLen: 1 << 24 };
+
+function forge(payload: Buffer, kind: Forgery): Buffer {
+  const tx = decodeExportTx(payload, limits);
+  if (kind === 'value') {
+    const [first, ...rest] = tx.entries;
+    if (first === undefined) throw new Error('nothing to forge');
+    return encodeExportTx(tx.header, [{ ...first, value: Buffer.concat([first.value, Buffer.from('-forged')]) }, ...rest]);
+  }
+  return encodeExportTx({ ...tx.header, ts: tx.header.ts + 3600 }, tx.entries);
+}
+
+function metadataOf(a: ExportAnswerWire): Record<string, Buffer> {
+  const md: Record<string, Buffer> = { [committedTxIdBinKey]: u64Bin(a.primaryCommittedTxId) };
+  if (a.primaryCommittedAlh !== undefined) md[committedAlhBinKey] = a.primaryCommittedAlh;
+  if (a.primaryEpoch !== undefined) md[epochBinKey] = u64Bin(a.primaryEpoch);
+  if (a.mayCommitUpTo !== undefined) {
+    md[mayCommitUpToTxIdBinKey] = u64Bin(a.mayCommitUpTo.txId);
+    md[mayCommitUpToAlhBinKey] = a.mayCommitUpTo.alh;
+  }
+  return md;
+}
+
+export interface ForgingPrimary {
+  readonly port: number;
+  close(): void;
+}
+
+export async function startForgingPrimary(upstreamPort: number, database: string, forgedTxId: number, kind: Forgery): Promise<ForgingPrimary> {
+  const env: HandlerEnv = { logger: silentLogger(), serverUuid: 'forger' };
+  const connector = new GrpcPrimaryConnector();
+  const server = new Server();
+  server.addService(loadProtos().immuService, {
+    OpenSession: unary(env, 'OpenSession', async () => ({ sessionID: 'forged-session', serverUUID: 'forger' })),
+    CloseSession: unary(env, 'CloseSession', async () => ({})),
+    KeepAlive: unary(env, 'KeepAlive', async () => ({})),
+    streamExportTx: bidiStream<ExportTxRequestMsg, object>(env, 'streamExportTx', async (reqs, rpc, send) => {
+      const session = await connector.connect({ host: '127.0.0.1', port: upstreamPort, database, username: adminUser, password: adminPassword });
+      const answers: ExportAnswerWire[] = [];
+      let wake: (() => void) | undefined;
+      let failed: string | undefined;
+      const stream = session.openStream(readUintHeader(rpc.metadata, primaryEpochHeader) ?? 0, {
+        onAnswer: (a) => {
+          answers.push(a);
+          wake?.();
+        },
+        onFailure: (f) => {
+          failed = f.kind;
+          wake?.();
+        },
+      });
+      try {
+        for await (const req of reqs) {
+          const txId = toTxId(req.tx, 'tx');
+          const asked = kind === 'order' && txId === forgedTxId ? txId + 1 : txId;
+          stream.send({ txId: asked, allowPrecommitted: req.allowPreCommitted, replicaState: undefined });
+          while (answers.length === 0 && failed === undefined) await new Promise<void>((r) => (wake = r));
+          const a = answers.shift();
+          if (a === undefined) throw new Error(`upstream failed: ${String(failed)}`);
+          const payload = txId === forgedTxId && kind !== 'order' && a.payload.length > 0 ? forge(a.payload, kind) : a.payload;
+          for (const c of toChunks(payload, streamChunkBytesDefault, metadataOf(a))) await send(c);
+        }
+      } finally {
+        stream.close();
+        await session.close();
+      }
+    }),
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err === null ? resolve(p) : reject(err))),
+  );
+  return { port, close: () => server.forceShutdown() };
+}
