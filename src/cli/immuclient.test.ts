@@ -222,3 +222,36 @@ describe('immuclient', () => {
     expect(await ok(['logout'])).toBe('not logged in\n');
   });
 });
+
+describe('immuclient with several addresses', () => {
+  const admin = ['--username', 'immudb', '--password', 'immudb'];
+
+  async function deadPort(): Promise<number> {
+    const { createServer } = await import('node:net');
+    const s = createServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const address = s.address();
+    await new Promise<void>((r) => s.close(() => r()));
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    return address.port;
+  }
+
+  it('fails over past a dead address, and refuses what cannot work per node', async () => {
+    const dir = join(srv.home, 'multi-state');
+    const addresses = `127.0.0.1:${await deadPort()},127.0.0.1:${srv.port}`;
+    const run = (args: readonly string[]): Promise<RunResult> =>
+      runTool('immuclient', srv.home, ['-a', addresses, '--tokenfile', join(srv.home, 'multi-token'), '--dir', dir, ...args]);
+    const set = await run([...admin, '--read-preference', 'any', 'set', 'multi-key', 'multi-value']);
+    expect(set.code, set.stderr).toBe(0);
+    const got = await run([...admin, '--output', 'json', 'safeget', 'multi-key']);
+    expect(got.code, got.stderr).toBe(0);
+    expect(got.stdout).toContain('multi-value');
+    const noUser = await run(['get', 'multi-key']);
+    expect(noUser.code).toBe(1);
+    expect(oneLineError(noUser, 'immuclient')).toMatch(/--username/);
+    const badPref = await run([...admin, '--read-preference', 'nearest', 'get', 'multi-key']);
+    expect(badPref.code).toBe(1);
+    const dup = await run([...admin, '-a', `127.0.0.1:${srv.port},127.0.0.1:${srv.port}`, 'get', 'multi-key']);
+    expect(dup.code).toBe(1);
+  });
+});

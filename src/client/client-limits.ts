@@ -15,3 +15,6 @@ export const defaultDatabase = 'defaultdb';
 
 /** Largest message the client accepts (immudb's default server limit is the same 32 MiB). */
 export const recvMessageBytesMaxDefault = 32 * 1024 * 1024;
+
+/** Longest wait between two connection attempts to a node that is down (grpc-js's default is 120 s). */
+export const reconnectBackoffMsMax = 5_000;

@@ -1,13 +1,13 @@
 // The one place the client creates gRPC channels and issues calls. It holds the endpoint list (only the
-// first is used today; a failover layer will choose among them here), encodes and decodes with the
+// first is used; the failover layer, src/client/failover/, keeps one Connection per endpoint), encodes and decodes with the
 // protobufjs codecs of src/api/proto-loader.ts, applies the call deadline, reports which endpoint and
 // which server UUID (the `immudb-uuid` response header) answered, and turns failures into ImmuErrors.
 // It knows nothing of sessions, tokens or proofs; the caller passes the metadata to send.
-import { ChannelCredentials, Client, Metadata, credentials, type MethodDefinition, type ServiceError } from '@grpc/grpc-js';
-import { ImmuError } from '../common/errors.js';
+import { ChannelCredentials, Client, Metadata, connectivityState, credentials, type MethodDefinition, type ServiceError } from '@grpc/grpc-js';
+import { GrpcStatus, ImmuError } from '../common/errors.js';
 import { serverUuidHeader } from '../api/metadata.js';
 import { loadProtos } from '../api/proto-loader.js';
-import { immudbPortDefault, recvMessageBytesMaxDefault } from './client-limits.js';
+import { immudbPortDefault, reconnectBackoffMsMax, recvMessageBytesMaxDefault } from './client-limits.js';
 import { toImmuError } from './grpc-errors.js';
 import type { ImmudbTsRpcs, ImmuRpcs } from './rpc-types.js';
 
@@ -85,6 +85,8 @@ export class Connection {
     const channelOptions: Record<string, string | number> = {
       'grpc.max_receive_message_length': options.recvMessageBytesMax ?? recvMessageBytesMaxDefault,
       'grpc.max_send_message_length': -1,
+      // A node that comes back is seen within seconds, not after grpc-js's default 120 s backoff cap.
+      'grpc.max_reconnect_backoff_ms': reconnectBackoffMsMax,
     };
     if (options.tls?.serverName !== undefined) channelOptions['grpc.ssl_target_name_override'] = options.tls.serverName;
     this.#grpc = new Client(this.endpoint, channelCredentials(options.tls), channelOptions);
@@ -108,8 +110,9 @@ export class Connection {
     method: M,
     request: ImmuRpcs[M]['request'],
     metadata: Metadata,
+    callTimeoutMs?: number,
   ): Promise<CallResult<ImmuRpcs[M]['response']>> {
-    return this.#unary(this.#immu, method, request, metadata) as Promise<CallResult<ImmuRpcs[M]['response']>>;
+    return this.#unary(this.#immu, method, request, metadata, callTimeoutMs) as Promise<CallResult<ImmuRpcs[M]['response']>>;
   }
 
   /** A unary call of our own ImmudbTs service. */
@@ -117,11 +120,38 @@ export class Connection {
     method: M,
     request: ImmudbTsRpcs[M]['request'],
     metadata: Metadata,
+    callTimeoutMs?: number,
   ): Promise<CallResult<ImmudbTsRpcs[M]['response']>> {
-    return this.#unary(this.#immudbTs, method, request, metadata) as Promise<CallResult<ImmudbTsRpcs[M]['response']>>;
+    return this.#unary(this.#immudbTs, method, request, metadata, callTimeoutMs) as Promise<CallResult<ImmudbTsRpcs[M]['response']>>;
   }
 
-  #unary(service: Readonly<Record<string, AnyDefinition>>, method: string, request: object, metadata: Metadata): Promise<CallResult<object>> {
+  /**
+   * Resolves once the channel is connected (connecting if idle); NODE_UNAVAILABLE as soon as a connection
+   * attempt fails, or when none succeeded within timeoutMs. A call started right after has at least
+   * reached a live connection: the failover layer uses this to tell "never sent" from "sent, outcome
+   * unknown".
+   */
+  waitForReady(timeoutMs: number): Promise<void> {
+    if (this.#closed) return Promise.reject(new ImmuError('STORE_CLOSED', 'the client is closed'));
+    const endpoint = this.endpoint;
+    const channel = this.#grpc.getChannel();
+    const deadline = Date.now() + timeoutMs;
+    const unavailable = (why: string): ImmuError =>
+      new ImmuError('NODE_UNAVAILABLE', `${endpoint} is not reachable: ${why}`, { endpoint, connect: true, grpcStatus: GrpcStatus.UNAVAILABLE });
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        const state = channel.getConnectivityState(true);
+        if (state === connectivityState.READY) return resolve();
+        if (state === connectivityState.TRANSIENT_FAILURE) return reject(unavailable('the connection attempt failed'));
+        if (state === connectivityState.SHUTDOWN) return reject(unavailable('the channel is closed'));
+        if (Date.now() >= deadline) return reject(unavailable(`no connection within ${timeoutMs} ms`));
+        channel.watchConnectivityState(state, deadline, (err?: Error) => (err === undefined || err === null ? check() : reject(unavailable(`no connection within ${timeoutMs} ms`))));
+      };
+      check();
+    });
+  }
+
+  #unary(service: Readonly<Record<string, AnyDefinition>>, method: string, request: object, metadata: Metadata, callTimeoutMs?: number): Promise<CallResult<object>> {
     const def = service[method];
     if (def === undefined) return Promise.reject(new ImmuError('UNIMPLEMENTED', `unknown RPC ${method}`));
     if (this.#closed) return Promise.reject(new ImmuError('STORE_CLOSED', 'the client is closed', { rpc: method }));
@@ -134,6 +164,57 @@ export class Connection {
         def.responseDeserialize,
         request,
         metadata,
+        { deadline: Date.now() + (callTimeoutMs ?? this.#timeoutMs) },
+        (err: ServiceError | null, response?: object) => {
+          if (err !== null) reject(toImmuError(err, method, endpoint));
+          else if (response === undefined) reject(new ImmuError('INTERNAL', `${method} returned no response`, { rpc: method }));
+          else resolve({ response, endpoint, serverUuid });
+        },
+      );
+      call.on('metadata', (md: Metadata) => {
+        serverUuid = firstHeader(md, serverUuidHeader) ?? serverUuid;
+      });
+    });
+  }
+
+  /**
+   * A server-streaming ImmuService call (exportTx): the decoded messages in order; a failure ends the
+   * iteration with an ImmuError. The deadline covers the whole stream.
+   */
+  async *immuServerStream(method: string, request: object, metadata: Metadata): AsyncGenerator<object> {
+    const def = this.#immu[method];
+    if (def === undefined) throw new ImmuError('UNIMPLEMENTED', `unknown RPC ${method}`);
+    if (this.#closed) throw new ImmuError('STORE_CLOSED', 'the client is closed', { rpc: method });
+    const endpoint = this.endpoint;
+    const call = this.#grpc.makeServerStreamRequest(def.path, def.requestSerialize, def.responseDeserialize, request, metadata, {
+      deadline: Date.now() + this.#timeoutMs,
+    });
+    let ended = false;
+    try {
+      for await (const message of call as AsyncIterable<object>) yield message;
+      ended = true;
+    } catch (err) {
+      ended = true;
+      throw toImmuError(err, method, endpoint);
+    } finally {
+      // Only a stream abandoned early is cancelled: servers close a connection that resets many streams.
+      if (!ended) call.cancel();
+    }
+  }
+
+  /** A client-streaming ImmuService call (replicateTx): sends every request, then awaits the one reply. */
+  immuClientStream(method: string, requests: readonly object[], metadata: Metadata): Promise<CallResult<object>> {
+    const def = this.#immu[method];
+    if (def === undefined) return Promise.reject(new ImmuError('UNIMPLEMENTED', `unknown RPC ${method}`));
+    if (this.#closed) return Promise.reject(new ImmuError('STORE_CLOSED', 'the client is closed', { rpc: method }));
+    const endpoint = this.endpoint;
+    return new Promise((resolve, reject) => {
+      let serverUuid: string | undefined;
+      const call = this.#grpc.makeClientStreamRequest(
+        def.path,
+        def.requestSerialize,
+        def.responseDeserialize,
+        metadata,
         { deadline: Date.now() + this.#timeoutMs },
         (err: ServiceError | null, response?: object) => {
           if (err !== null) reject(toImmuError(err, method, endpoint));
@@ -144,6 +225,8 @@ export class Connection {
       call.on('metadata', (md: Metadata) => {
         serverUuid = firstHeader(md, serverUuidHeader) ?? serverUuid;
       });
+      for (const r of requests) call.write(r);
+      call.end();
     });
   }
 

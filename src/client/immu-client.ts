@@ -11,6 +11,8 @@ import { callMetadata, Heartbeat, noCredentials, selectedDatabase, type Credenti
 import type { ClientCore } from './client-core.js';
 import { callTimeoutMsDefault, defaultDatabase, heartbeatIntervalMsDefault } from './client-limits.js';
 import { Connection, type CallResult, type ClientTlsOptions } from './connection.js';
+import { FailoverCore } from './failover/failover-core.js';
+import type { EndpointView, ReadPreference } from './failover/routing.js';
 import * as kv from './kv-calls.js';
 import type { ImmudbTsRpcs, ImmuRpcs } from './rpc-types.js';
 import type { DatabaseSettings, LegacyDatabaseSettings } from './settings.js';
@@ -43,8 +45,18 @@ import { VerifiedCalls } from './verified-calls.js';
 export interface ImmuClientOptions {
   /** `host:port` of the server (port 3322 when omitted). Prepended to `endpoints` when both are given. */
   readonly address?: string;
-  /** Every node the client may use; the first is used today, failover comes later. */
+  /**
+   * Every node the client may use. With more than one (or `failover: true`) the client fails over:
+   * writes go to the primary of the selected database, reads follow `readPreference`, and trusted
+   * states are kept per database lineage (`clusterId`) instead of per server (src/client/failover/).
+   */
   readonly endpoints?: readonly string[];
+  /** Failover mode even with a single endpoint (e.g. one DNS name in front of several nodes). */
+  readonly failover?: boolean;
+  /** Failover mode: where reads go (`primary`, the default; `replica`: replicas first; `any`). */
+  readonly readPreference?: ReadPreference;
+  /** Failover mode: names the cluster's database lineage for trusted states (default: from the endpoint set). */
+  readonly clusterId?: string;
   readonly tls?: ClientTlsOptions;
   /** Directory of the trusted-state files (default `~/.immudb-ts/state`); ignored with `stateStore`. */
   readonly stateDir?: string;
@@ -67,6 +79,8 @@ export class ImmuClient {
   readonly #heartbeatIntervalMs: number;
   readonly #verified: VerifiedCalls;
   readonly #core: ClientCore;
+  /** Failover mode only: the multi-endpoint core that also owns the per-node credentials. */
+  readonly #cluster: FailoverCore | undefined;
   #creds: Credentials = noCredentials;
   #heartbeat: Heartbeat | undefined;
   #serverUuid: string | undefined;
@@ -82,7 +96,17 @@ export class ImmuClient {
     this.#heartbeatIntervalMs = options.heartbeatIntervalMs ?? heartbeatIntervalMsDefault;
     const publicKey: KeyObject | undefined =
       options.serverSigningPublicKey === undefined ? undefined : loadPublicKey(options.serverSigningPublicKey);
-    this.#core = this.#makeCore();
+    this.#cluster =
+      endpoints.length > 1 || options.failover === true
+        ? new FailoverCore({
+            endpoints,
+            timeoutMs: options.timeoutMs ?? callTimeoutMsDefault,
+            ...(options.tls !== undefined ? { tls: options.tls } : {}),
+            ...(options.readPreference !== undefined ? { readPreference: options.readPreference } : {}),
+            ...(options.clusterId !== undefined ? { clusterId: options.clusterId } : {}),
+          })
+        : undefined;
+    this.#core = this.#cluster ?? this.#makeCore();
     this.#verified = new VerifiedCalls(this.#core, options.stateStore ?? new FileStateStore(options.stateDir), publicKey);
   }
 
@@ -126,16 +150,27 @@ export class ImmuClient {
 
   /** The server UUID of the last reply (the `immudb-uuid` header), if any call was made. */
   get serverUuid(): string | undefined {
-    return this.#serverUuid;
+    return this.#cluster !== undefined ? this.#cluster.lastServerUuid : this.#serverUuid;
   }
 
   /** The selected database, if any. */
   get database(): string | undefined {
-    return selectedDatabase(this.#creds);
+    return this.#cluster !== undefined ? this.#cluster.database : selectedDatabase(this.#creds);
   }
 
   get authKind(): Credentials['kind'] {
-    return this.#creds.kind;
+    return this.#cluster !== undefined ? this.#cluster.authKind : this.#creds.kind;
+  }
+
+  /** Failover mode: the endpoint that answered the last call. */
+  get lastEndpoint(): string {
+    return this.#core.endpoint;
+  }
+
+  /** Failover mode: probes every endpoint and returns its role for the selected database. */
+  clusterRoles(): Promise<readonly EndpointView[]> {
+    if (this.#cluster === undefined) return Promise.reject(new ImmuError('ILLEGAL_ARGUMENTS', 'clusterRoles needs failover mode (several endpoints)'));
+    return this.#cluster.roles();
   }
 
   /** The last failed heartbeat, cleared by the next successful one. */
@@ -147,6 +182,7 @@ export class ImmuClient {
   close(): void {
     this.#stopHeartbeat();
     this.#connection.close();
+    this.#cluster?.close();
   }
 
   // ---- legacy token auth -------------------------------------------------------------------------
@@ -154,6 +190,11 @@ export class ImmuClient {
   /** Login: a token with no database selected; `database` given, it is selected with useDatabase. */
   async login(user: string, password: string, database?: string): Promise<LoginResult> {
     this.#stopHeartbeat();
+    if (this.#cluster !== undefined) {
+      const result = await this.#cluster.login(user, password);
+      if (database !== undefined) await this.#cluster.useDatabase(database);
+      return result;
+    }
     const { response } = await this.#call('Login', { user: Buffer.from(user), password: Buffer.from(password) });
     this.#creds = { kind: 'token', token: response.token, database: undefined };
     if (database !== undefined) await this.useDatabase(database);
@@ -161,6 +202,7 @@ export class ImmuClient {
   }
 
   async logout(): Promise<void> {
+    if (this.#cluster !== undefined) return this.#cluster.logout();
     if (this.#creds.kind !== 'token') throw new ImmuError('UNAUTHENTICATED', 'not logged in with a token');
     await this.#call('Logout', {});
     this.#creds = noCredentials;
@@ -168,6 +210,7 @@ export class ImmuClient {
 
   /** Selects a database: a new token in token mode, the session's database in session mode. */
   async useDatabase(name: string): Promise<void> {
+    if (this.#cluster !== undefined) return this.#cluster.useDatabase(name);
     const database = normalizeDb(name);
     const { response } = await this.#call('UseDatabase', { databaseName: database });
     const creds = this.#creds;
@@ -180,25 +223,39 @@ export class ImmuClient {
   async openSession(user: string, password: string, database: string = defaultDatabase): Promise<SessionInfo> {
     const db = normalizeDb(database);
     this.#stopHeartbeat();
+    if (this.#cluster !== undefined) {
+      const opened = await this.#cluster.openSession(user, password, db);
+      this.#startHeartbeat();
+      return { ...opened, serverUuid: this.#cluster.lastServerUuid ?? '' };
+    }
     this.#creds = noCredentials;
     const { response } = await this.#call('OpenSession', { username: Buffer.from(user), password: Buffer.from(password), databaseName: db });
     if (response.serverUUID !== '') this.#serverUuid = response.serverUUID;
     this.#creds = { kind: 'session', sessionId: response.sessionID, database: db };
+    this.#startHeartbeat();
+    return { sessionId: response.sessionID, serverUuid: this.#serverUuid ?? '', database: db };
+  }
+
+  #startHeartbeat(): void {
     this.#heartbeat = new Heartbeat(this.#heartbeatIntervalMs, () => {
       this.keepAlive().then(
         () => (this.#lastHeartbeatError = undefined),
         (err: unknown) => (this.#lastHeartbeatError = err instanceof ImmuError ? err : new ImmuError('INTERNAL', String(err))),
       );
     });
-    return { sessionId: response.sessionID, serverUuid: this.#serverUuid ?? '', database: db };
   }
 
   async keepAlive(): Promise<void> {
+    if (this.#cluster !== undefined) return this.#cluster.keepAlive();
     if (this.#creds.kind !== 'session') throw new ImmuError('UNAUTHENTICATED', 'no open session');
     await this.#call('KeepAlive', {});
   }
 
   async closeSession(): Promise<void> {
+    if (this.#cluster !== undefined) {
+      this.#stopHeartbeat();
+      return this.#cluster.closeSession();
+    }
     if (this.#creds.kind !== 'session') throw new ImmuError('UNAUTHENTICATED', 'no open session');
     this.#stopHeartbeat();
     try {

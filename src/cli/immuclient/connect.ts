@@ -5,7 +5,9 @@ import { readFile } from 'node:fs/promises';
 import { ImmuError } from '../../common/errors.js';
 import type { FlagReader } from '../flags.js';
 import type { CommandContext } from '../tool-common/command.js';
-import { endpointOf, timeoutMsOf } from '../tool-common/global-flags.js';
+import { readPreferences, type ReadPreference } from '../../client/failover/routing.js';
+import { UsageError } from '../tool-common/cli-error.js';
+import { endpointsOf, timeoutMsOf } from '../tool-common/global-flags.js';
 import { authenticate } from '../tool-common/login-flow.js';
 import { ToolClient } from '../tool-common/tool-client.js';
 
@@ -22,12 +24,23 @@ async function signingKey(flags: FlagReader): Promise<string | undefined> {
   }
 }
 
-/** A client, not yet authenticated. */
+function readPreferenceOf(flags: FlagReader): ReadPreference {
+  const raw = flags.string('read-preference') ?? 'primary';
+  const found = readPreferences.find((p) => p === raw);
+  if (found === undefined) throw new UsageError(`--read-preference must be one of ${readPreferences.join(', ')}, got ${JSON.stringify(raw)}`);
+  return found;
+}
+
+/** A client, not yet authenticated; with `-a host1,host2,...` one that fails over among them. */
 export async function newClient(flags: FlagReader): Promise<ToolClient> {
   const key = await signingKey(flags);
   const dir = flags.string('dir');
+  const [endpoint, ...more] = endpointsOf(flags);
+  const readPreference = readPreferenceOf(flags);
   return new ToolClient({
-    endpoint: endpointOf(flags),
+    endpoint: endpoint ?? '127.0.0.1:3322',
+    moreEndpoints: more,
+    readPreference,
     timeoutMs: timeoutMsOf(flags),
     ...(dir === undefined || dir === '' ? {} : { stateDir: dir }),
     ...(key === undefined ? {} : { serverSigningPublicKey: key }),

@@ -12,6 +12,12 @@ export const immuclientGlobalFlags: readonly FlagSpec[] = [
   { name: 'server-signing-pub-key', type: 'string', description: 'PEM public key file: every server state must be signed by it' },
   { name: 'revision-separator', type: 'string', defaultValue: '@', description: 'separator of get key@revision (empty disables)' },
   { name: 'value-only', type: 'bool', defaultValue: 'false', description: 'get/safeget print only the value' },
+  {
+    name: 'read-preference',
+    type: 'string',
+    defaultValue: 'primary',
+    description: 'with several addresses (-a host1:3322,host2:3322): where reads go: primary, replica (replicas first) or any',
+  },
 ];
 
 export const atTxFlag: FlagSpec = { name: 'at-tx', type: 'int', description: 'read the key as of this transaction' };

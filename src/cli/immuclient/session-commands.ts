@@ -1,5 +1,6 @@
 // immuclient's login, logout and use: the token file (mode 0600) holds the token, the endpoint that
 // issued it and the selected database, so later invocations act as the same user on the same database.
+import { UsageError } from '../tool-common/cli-error.js';
 import type { CommandDef } from '../tool-common/command.js';
 import { loginAndSave, logoutAndForget } from '../tool-common/login-flow.js';
 import { fields } from '../tool-common/output.js';
@@ -50,6 +51,7 @@ export const sessionCommands: readonly CommandDef[] = [
     maxArgs: 1,
     run: (ctx) =>
       withClient(ctx, async (c) => {
+        if (c.isCluster) throw new UsageError('use saves one node\'s token: with several addresses pass --database to each command');
         await c.useDatabase(ctx.args[0] ?? '');
         const database = c.database ?? '';
         const username = ctx.flags.string('username') ?? '';

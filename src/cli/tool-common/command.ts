@@ -137,7 +137,7 @@ export async function runTool(spec: ToolSpec, argv: readonly string[], env: Tool
     const format = outputFormat(d.flags.string('output'));
     const result = await d.command.run({ flags: d.flags, args: d.args, env, io, format });
     io.stdout.write(render(result, format));
-    return 0;
+    return result.exitCode ?? 0;
   } catch (err) {
     io.stderr.write(`${errorLine(spec.name, err)}\n`);
     return exitCodeFor(err);

@@ -39,6 +39,9 @@ export async function authenticate(inputs: LoginInputs, client: ToolClient, data
     if (database !== undefined) await client.useDatabase(database);
     return;
   }
+  if (client.isCluster) {
+    throw new UsageError('with several addresses each node needs its own login: pass --username (password: --password, the <TOOL>_PASSWORD variable or a prompt)');
+  }
   const saved = await readTokenFile(tokenFileOf(inputs.flags));
   if (saved === undefined) {
     throw new ImmuError('UNAUTHENTICATED', `not logged in: run \`${inputs.tool} login <username>\` or pass --username`);
@@ -52,6 +55,7 @@ export async function authenticate(inputs: LoginInputs, client: ToolClient, data
 
 /** `login <user>`: logs in, optionally selects a database, saves the token. Returns the server warning. */
 export async function loginAndSave(inputs: LoginInputs, client: ToolClient, user: string, database: string | undefined): Promise<{ warning: string; saved: SavedLogin }> {
+  if (client.isCluster) throw new UsageError('login saves one node\'s token: with several addresses pass --username to each command instead');
   const warning = await client.login(user, await passwordFor(inputs, user));
   if (database !== undefined) await client.useDatabase(database);
   const saved: SavedLogin = { endpoint: client.endpoint, username: user, token: client.token ?? '', database: client.database };

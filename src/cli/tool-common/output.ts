@@ -12,6 +12,8 @@ export interface CommandResult {
   readonly text: string;
   /** The command already printed what it had to (audit-mode's log lines): print nothing more. */
   readonly silent?: boolean;
+  /** A non-zero exit after printing the result (e.g. failover refused as unsafe: 3). Default 0. */
+  readonly exitCode?: 0 | 1 | 2 | 3;
 }
 
 export function outputFormat(raw: string | undefined): OutputFormat {
