@@ -1,7 +1,10 @@
 // Key-index catch-up benchmark (not a test): indexes 1M entries (1000 txs x 1000 entries, 33-byte
 // random keys) from an in-memory source and prints entries/s next to the raw lmdb put rate of the same
-// machine in the same run, so the ratio shows the cost of the index's own work. Run: npm run bench:index
+// machine in the same run, so the ratio shows the cost of the index's own work, and the CPU cost per
+// entry of each catch-up (main thread and whole process), which machine load does not change.
+// Run: npm run bench:index
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,12 +64,79 @@ async function rawPutRate(dir: string, keys: readonly Buffer[], durable: boolean
   return rate;
 }
 
-async function indexRate(dir: string, source: MemorySource, durable: boolean): Promise<{ rate: number; index: KeyIndex }> {
+/** On-CPU ns of the calling thread (Linux schedstat); -1 elsewhere. */
+function threadCpuNs(): number {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]);
+  } catch {
+    return -1;
+  }
+}
+
+function processCpuNs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) * 1000;
+}
+
+interface Catchup {
+  readonly rate: number;
+  readonly index: KeyIndex;
+  /** CPU microseconds per entry: main thread, and the whole process (lmdb's write thread, GC helpers). */
+  readonly mainUs: number;
+  readonly processUs: number;
+}
+
+/**
+ * The alternative the index does not use: putSync inside one transactionSync per batch, all on the
+ * calling thread. Returns the rate and the main thread's and the process's CPU per put.
+ */
+async function rawSyncPutCost(dir: string, keys: readonly Buffer[], batchEntries: number): Promise<{ rate: number; mainUs: number; processUs: number }> {
+  await mkdir(dir, { recursive: true });
+  const env = open<Buffer, string>({ path: join(dir, 'raw.mdb'), maxDbs: 2 });
+  const db = env.openDB<Buffer, Buffer>({ name: 'raw', dupSort: true, keyEncoding: 'binary', encoding: 'binary' });
+  const value = randomBytes(versionBytes);
   const started = performance.now();
+  const main0 = threadCpuNs();
+  const proc0 = processCpuNs();
+  for (let from = 0; from < keys.length; from += batchEntries) {
+    env.transactionSync(() => {
+      for (let i = from; i < Math.min(keys.length, from + batchEntries); i++) db.putSync(keys[i] as Buffer, value);
+    });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  await env.flushed;
+  const res = {
+    rate: keys.length / ((performance.now() - started) / 1000),
+    mainUs: (threadCpuNs() - main0) / 1000 / keys.length,
+    processUs: (processCpuNs() - proc0) / 1000 / keys.length,
+  };
+  await env.close();
+  return res;
+}
+
+async function rawAsyncPutCost(dir: string, keys: readonly Buffer[], batchEntries: number): Promise<{ rate: number; mainUs: number; processUs: number }> {
+  const main0 = threadCpuNs();
+  const proc0 = processCpuNs();
+  const rate = await rawPutRate(dir, keys, true, batchEntries);
+  return { rate, mainUs: (threadCpuNs() - main0) / 1000 / keys.length, processUs: (processCpuNs() - proc0) / 1000 / keys.length };
+}
+
+async function indexRate(dir: string, source: MemorySource, durable: boolean): Promise<Catchup> {
+  const started = performance.now();
+  const main0 = threadCpuNs();
+  const proc0 = processCpuNs();
   const index = await KeyIndex.open({ dir: join(dir, durable ? 'index-durable' : 'index-nosync'), logger: silentLogger(), source, durable });
   await index.waitForIndexedTx(source.committedTxId(), indexWaitMs);
-  return { rate: (txCount * entriesPerTx) / ((performance.now() - started) / 1000), index };
+  const entries = txCount * entriesPerTx;
+  return {
+    rate: entries / ((performance.now() - started) / 1000),
+    index,
+    mainUs: (threadCpuNs() - main0) / 1000 / entries,
+    processUs: (processCpuNs() - proc0) / 1000 / entries,
+  };
 }
+
+const cost = (c: Catchup): string => `cost per entry: main thread ${c.mainUs.toFixed(2)} us, process ${c.processUs.toFixed(2)} us CPU`;
 
 function getRate(index: KeyIndex, keys: readonly Buffer[]): number {
   const started = performance.now();
@@ -85,16 +155,20 @@ async function main(): Promise<void> {
     console.log(`index bench: ${txCount} txs x ${entriesPerTx} entries, ${keyBytes}-byte random keys, batch ${indexBatchEntriesMax} entries`);
     const rawSmall = await rawPutRate(join(dir, 'raw-1000'), keys, true, entriesPerTx);
     console.log(`raw lmdb async puts, 1 txn per 1000 puts (durable):        ${fmt(rawSmall)}`);
-    const raw = await rawPutRate(join(dir, 'raw-durable'), keys, true, indexBatchEntriesMax);
-    console.log(`raw lmdb async puts, index batch size (durable):           ${fmt(raw)}`);
+    const rawCost = await rawAsyncPutCost(join(dir, 'raw-durable'), keys, indexBatchEntriesMax);
+    const raw = rawCost.rate;
+    const perPut = (c: { mainUs: number; processUs: number }): string => `main thread ${c.mainUs.toFixed(2)} us, process ${c.processUs.toFixed(2)} us CPU per put`;
+    console.log(`raw lmdb async puts, index batch size (durable):           ${fmt(raw)}  (${perPut(rawCost)})`);
+    const syncCost = await rawSyncPutCost(join(dir, 'raw-sync'), keys, indexBatchEntriesMax);
+    console.log(`raw lmdb putSync, one transactionSync per batch (durable): ${fmt(syncCost.rate)}  (${perPut(syncCost)})`);
     const rawNoSync = await rawPutRate(join(dir, 'raw-nosync'), keys, false, indexBatchEntriesMax);
     console.log(`raw lmdb async puts, index batch size (noSync):            ${fmt(rawNoSync)}`);
     const durable = await indexRate(dir, source, true);
-    console.log(`index catch-up (durable, default):                         ${fmt(durable.rate)}  (${((durable.rate / raw) * 100).toFixed(0)}% of raw)`);
+    console.log(`index catch-up (durable, default):                         ${fmt(durable.rate)}  (${((durable.rate / raw) * 100).toFixed(0)}% of raw; ${cost(durable)})`);
     console.log(`index get (latest + revision), random keys:                ${fmt(getRate(durable.index, keys))}`);
     await durable.index.close();
     const noSync = await indexRate(dir, source, false);
-    console.log(`index catch-up (noSync):                                   ${fmt(noSync.rate)}  (${((noSync.rate / rawNoSync) * 100).toFixed(0)}% of raw)`);
+    console.log(`index catch-up (noSync):                                   ${fmt(noSync.rate)}  (${((noSync.rate / rawNoSync) * 100).toFixed(0)}% of raw; ${cost(noSync)})`);
     await noSync.index.close();
     console.log(`peak RSS: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
   } finally {

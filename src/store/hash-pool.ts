@@ -20,10 +20,28 @@ const { parentPort, workerData } = require('node:worker_threads');
 const hasher = new WebAssembly.Instance(new WebAssembly.Module(workerData.wasm), {}).exports;
 const hashPackedTx = (${hashPackedTx.toString()});
 parentPort.on('message', (ab) => {
+  if (typeof ab === 'string') {
+    // 'cpu': this thread's own on-CPU time (Linux schedstat, ns), for the benchmark's cost per entry
+    let cpuNs = -1;
+    let tid = -1;
+    try {
+      const fs = require('node:fs');
+      cpuNs = Number(fs.readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]);
+      tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+    } catch {}
+    parentPort.postMessage({ cpuNs, tid });
+    return;
+  }
   hashPackedTx(new Uint8Array(ab), hasher);
   parentPort.postMessage(ab, [ab]);
 });
 `;
+
+/** A hash worker's own on-CPU time (ns) and OS thread id; -1 where /proc is unavailable. */
+export interface WorkerCpu {
+  readonly cpuNs: number;
+  readonly tid: number;
+}
 
 interface Job {
   readonly p: PackedTx;
@@ -34,6 +52,8 @@ interface Job {
 interface Slot {
   readonly worker: Worker;
   job: Job | undefined;
+  /** Waiters for this worker's CPU report (replies come in order with job replies). */
+  readonly cpu: Array<(r: WorkerCpu) => void>;
 }
 
 export class HashPool {
@@ -58,8 +78,12 @@ export class HashPool {
   #spawn(): Slot {
     const worker = new Worker(workerSource, { eval: true, workerData: { wasm: sha256WasmBytes() } });
     worker.unref();
-    const slot: Slot = { worker, job: undefined };
-    worker.on('message', (ab: ArrayBuffer) => {
+    const slot: Slot = { worker, job: undefined, cpu: [] };
+    worker.on('message', (ab: ArrayBuffer | WorkerCpu) => {
+      if (!(ab instanceof ArrayBuffer)) {
+        slot.cpu.shift()?.(ab);
+        return;
+      }
       const job = slot.job;
       assert(job !== undefined, 'hash worker replied without a job');
       slot.job = undefined;
@@ -107,12 +131,29 @@ export class HashPool {
     }
   }
 
+  /**
+   * On-CPU nanoseconds each hash worker has used so far, measured inside the worker (Linux
+   * /proc/thread-self/schedstat; -1 where unavailable). For benchmarks: cost per entry.
+   */
+  workerCpu(): Promise<WorkerCpu[]> {
+    return Promise.all(
+      this.#slots.map(
+        (slot) =>
+          new Promise<WorkerCpu>((resolve) => {
+            slot.cpu.push(resolve);
+            slot.worker.postMessage('cpu');
+          }),
+      ),
+    );
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     for (const job of this.#queue.splice(0)) {
       this.#hashInline(job.p);
       job.resolve(job.p);
     }
+    for (const slot of this.#slots) for (const w of slot.cpu.splice(0)) w({ cpuNs: -1, tid: -1 });
     // The store closes the pool only when no commit is in flight; after a simulated crash a posted job
     // may never come back, and its commit never resolves (as with a real crash).
     await Promise.all(this.#slots.map((s) => s.worker.terminate()));

@@ -18,7 +18,8 @@ import { AhtLog } from './aht-log.js';
 import { frontierAppend, popcount } from './aht-math.js';
 import type { AppendLog } from './append-log.js';
 import { decodeExportTx, encodeExportTx, type ExportedEntry } from './export-format.js';
-import { HashPool } from './hash-pool.js';
+import { HashPool, type WorkerCpu } from './hash-pool.js';
+import type { RecordTxForIndex } from './index/index-batch.js';
 import type { KeyIndex } from './index/key-index.js';
 import type { IndexOpener, IndexSource, StoreIndex } from './store-index.js';
 import { recoverStore, type RecoveredStore, type PendingTx } from './store-recovery.js';
@@ -180,6 +181,11 @@ export class ImmuStore<I extends StoreIndex = KeyIndex> implements ProofHistory,
       'store opened',
     );
     return store;
+  }
+
+  /** On-CPU nanoseconds used by each hash worker so far, with its thread id (benchmarks: cost per entry). */
+  hashWorkerCpu(): Promise<WorkerCpu[]> {
+    return this.#pool.workerCpu();
   }
 
   get index(): I {
@@ -595,6 +601,16 @@ export class ImmuStore<I extends StoreIndex = KeyIndex> implements ProofHistory,
     this.#checkId(txId, opts.allowPrecommitted ?? false);
     const { record, header } = this.#readRecord(txId);
     return { header, alh: record.alh, entries: record.entries.map(({ key, metadata, value, hVal }) => ({ key, metadata, value, hVal })) };
+  }
+
+  /**
+   * For the index, the live path: a committed tx still in the recent-tx cache, as its record bytes (the
+   * index encodes its versions straight from them; no per-entry objects). Undefined otherwise.
+   */
+  readRecordForIndex(txId: number): RecordTxForIndex | undefined {
+    const hit = this.#recent.get(txId);
+    if (hit === undefined || txId > this.#committed.value) return undefined;
+    return { kind: 'record', txId, alh: hit.alh, buf: hit.p.buf, entriesOff: hit.p.entriesOff, entries: hit.entries };
   }
 
   /** For the index: committed txs, from memory right after commit, else re-verified from disk. */

@@ -83,11 +83,13 @@ describe('hashing', () => {
     const pool = new HashPool(2);
     const wasm = instantiateSha256Wasm();
     for (const version of [0, 1] as const) {
-      for (const n of [1, 2, 3, 63, 64, 65, 300, 1000]) {
+      // mixed sizes (mostly scalar hashing), then equal sizes (four-lane hashing with scalar tails)
+      const cases = [1, 2, 3, 63, 64, 65, 300, 1000].map((n) => ({ n, uniform: false })).concat([4, 5, 7, 9, 66, 1000, 1023].map((n) => ({ n, uniform: true })));
+      for (const { n, uniform } of cases) {
         const entries = Array.from({ length: n }, (_, i) => ({
-          key: Buffer.from(`key-${i}`.repeat(1 + (i % 9))),
-          value: i % 7 === 0 ? Buffer.alloc(0) : Buffer.from(`value-${i}`.repeat(i % 23)),
-          metadata: version === 1 && i % 3 === 0 ? { nonIndexable: true, ...(i % 2 === 0 ? { deleted: true } : {}) } : undefined,
+          key: uniform ? Buffer.from(`key-${String(i).padStart(5, '0')}`) : Buffer.from(`key-${i}`.repeat(1 + (i % 9))),
+          value: uniform ? Buffer.alloc(128, i) : i % 7 === 0 ? Buffer.alloc(0) : Buffer.from(`value-${i}`.repeat(i % 23)),
+          metadata: !uniform && version === 1 && i % 3 === 0 ? { nonIndexable: true, ...(i % 2 === 0 ? { deleted: true } : {}) } : undefined,
         }));
         const inline = packTx(entries, version, 0);
         hashPackedTx(inline.buf, wasm);
@@ -140,9 +142,26 @@ describe('hashing', () => {
     const mem = new Uint8Array(wasm.memory.buffer);
     for (let len = 0; len <= 260; len++) {
       const m = Buffer.from(Array.from({ length: len }, (_, i) => (i * 131 + len) & 0xff));
-      mem.set(m, 1000 + (len % 5));
-      wasm.hash(1000 + (len % 5), len, 600);
-      expect(Buffer.from(mem.subarray(600, 632)).equals(hash('sha256', m, 'buffer') as unknown as Buffer), `len ${len}`).toBe(true);
+      mem.set(m, 3000 + (len % 5));
+      wasm.hash(3000 + (len % 5), len, 2100);
+      expect(Buffer.from(mem.subarray(2100, 2132)).equals(hash('sha256', m, 'buffer') as unknown as Buffer), `len ${len}`).toBe(true);
+    }
+  });
+
+  it('the four-lane WASM SHA-256 (hash4) equals node:crypto for four different messages of every length', () => {
+    const wasm = instantiateSha256Wasm();
+    wasm.memory.grow(1);
+    const mem = new Uint8Array(wasm.memory.buffer);
+    for (let len = 0; len <= 260; len++) {
+      const ms = [0, 1, 2, 3].map((k) => Buffer.from(Array.from({ length: len }, (_, i) => (i * 131 + len * 7 + k * 29) & 0xff)));
+      const at = [3000, 3400 + 1, 3800 + 2, 4200 + 3];
+      const out = [2100, 2140, 2180, 2220];
+      ms.forEach((m, k) => mem.set(m, at[k] as number));
+      wasm.hash4(at[0] as number, at[1] as number, at[2] as number, at[3] as number, len, out[0] as number, out[1] as number, out[2] as number, out[3] as number);
+      ms.forEach((m, k) => {
+        const got = Buffer.from(mem.subarray(out[k] as number, (out[k] as number) + 32));
+        expect(got.equals(hash('sha256', m, 'buffer') as unknown as Buffer), `len ${len} lane ${k}`).toBe(true);
+      });
     }
   });
 });

@@ -124,19 +124,22 @@ export function packedDuplicate(p: PackedTx): number | undefined {
   return d === 0 ? undefined : d - 1;
 }
 
-/** The SHA-256 primitive hashPackedTx runs on: a WASM instance (sha256-wasm.ts) with a copy helper. */
+/** The SHA-256 primitive hashPackedTx runs on: a WASM instance (sha256-wasm.ts), scalar and four-lane. */
 export interface PackedHasher {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   readonly hash: (ptr: number, len: number, out: number) => void;
+  readonly hash4: (p0: number, p1: number, p2: number, p3: number, len: number, o0: number, o1: number, o2: number, o3: number) => void;
 }
 
 /**
  * Fills hVals (in the record) and Eh (in the head) of the packed tx in `buf` (a view of its whole
  * layout). Self-contained on purpose (no imports, no closures): its source text is also the body of
- * the hashing worker (hash-pool.ts). Works in the hasher's memory from byte 512 on (below is reserved).
+ * the hashing worker (hash-pool.ts). Works in the hasher's memory from byte 2048 on (below is reserved).
+ * Every stage hashes four messages at once (hash4) wherever four neighbours have the same length:
+ * values, entry digests, leaves (always 33 bytes) and htree nodes (always 65 bytes).
  */
 export function hashPackedTx(buf: Uint8Array, w: PackedHasher): void {
-  const dataBase = 512;
+  const dataBase = 2048;
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const n = dv.getUint32(0, true);
   const version = dv.getUint32(4, true);
@@ -149,8 +152,6 @@ export function hashPackedTx(buf: Uint8Array, w: PackedHasher): void {
   const keyAt = new Int32Array(n);
   let duplicate = 0;
   const total = buf.byteLength;
-  // wasm memory: [dataBase, +total) copy of buf | scratch (prefix ‖ hVal) | 0 byte | leaf input (33) | 1 byte | levels (32n)
-  const scratch = dataBase + total;
   let maxPrefix = 0;
   {
     let o = entriesOff;
@@ -182,13 +183,22 @@ export function hashPackedTx(buf: Uint8Array, w: PackedHasher): void {
       o += pl + kl + 44;
     }
   }
-  const leafIn = scratch + maxPrefix + 32 + 8;
-  const levels = leafIn + 33 + 7;
-  const need = levels + 32 * n + 64;
+  // wasm memory: [dataBase, +total) copy of buf | digest inputs, one slot per entry (prefix ‖ hVal) |
+  // leaf inputs, 40 bytes per entry (0x00 ‖ digest) | spare byte | levels (32n) | four 72-byte staging slots
+  const slot = (maxPrefix + 32 + 7) & ~7;
+  const dig = (dataBase + total + 7) & ~7;
+  const leafIn = dig + slot * n;
+  const levels = leafIn + 40 * n + 8;
+  const stage = levels + 32 * n + 64;
+  const need = stage + 4 * 72 + 64;
   if (w.memory.buffer.byteLength < need) w.memory.grow(Math.ceil((need - w.memory.buffer.byteLength) / 65536));
   const mem = new Uint8Array(w.memory.buffer);
   mem.set(buf, dataBase);
-  mem[leafIn] = 0;
+  const inAt = new Int32Array(n); // per stage: where each entry's message starts
+  const inLen = new Int32Array(n); // and its length
+  const outAt = new Int32Array(n); // where its hash goes
+  const pLen = new Int32Array(n);
+  const hvAt = new Int32Array(n);
   let o = entriesOff;
   let vo = valBase;
   for (let i = 0; i < n; i++) {
@@ -198,22 +208,72 @@ export function hashPackedTx(buf: Uint8Array, w: PackedHasher): void {
     const pl = o + 4 + mdLen + kl - pStart;
     const t = o + 4 + mdLen + kl; // u32 vLen ‖ u64 vOff ‖ hVal
     const vl = dv.getUint32(t, false);
-    const hv = dataBase + t + 12;
-    w.hash(dataBase + vo, vl, hv);
-    mem.copyWithin(scratch, dataBase + pStart, dataBase + pStart + pl);
-    mem.copyWithin(scratch + pl, hv, hv + 32);
-    w.hash(scratch, pl + 32, leafIn + 1);
-    w.hash(leafIn, 33, levels + 32 * i);
+    mem.copyWithin(dig + slot * i, dataBase + pStart, dataBase + pStart + pl);
+    pLen[i] = pl;
+    hvAt[i] = dataBase + t + 12;
+    inAt[i] = dataBase + vo;
+    inLen[i] = vl;
+    outAt[i] = dataBase + t + 12;
     vo += vl;
     o = t + 44;
   }
-  // htree (immudb's: pairs hashed as 0x01 ‖ l ‖ r, an odd last node promoted), reduced in place: the
-  // byte before each pair is overwritten with 0x01 (it belongs to an already consumed node, or is the
-  // spare byte before `levels`).
+  // stage 1: hVal = H(value), into the record's hVal slots
+  for (let i = 0; i < n; ) {
+    const l = inLen[i] as number;
+    if (i + 3 < n && inLen[i + 1] === l && inLen[i + 2] === l && inLen[i + 3] === l) {
+      w.hash4(inAt[i] as number, inAt[i + 1] as number, inAt[i + 2] as number, inAt[i + 3] as number, l, outAt[i] as number, outAt[i + 1] as number, outAt[i + 2] as number, outAt[i + 3] as number);
+      i += 4;
+    } else {
+      w.hash(inAt[i] as number, l, outAt[i] as number);
+      i++;
+    }
+  }
+  // stage 2: entry digest = H(prefix ‖ hVal), into the leaf inputs after their 0x00
+  for (let i = 0; i < n; i++) {
+    const d = dig + slot * i;
+    const pl = pLen[i] as number;
+    const hv = hvAt[i] as number;
+    mem.copyWithin(d + pl, hv, hv + 32);
+    inAt[i] = d;
+    inLen[i] = pl + 32;
+    outAt[i] = leafIn + 40 * i + 1;
+    mem[leafIn + 40 * i] = 0;
+  }
+  for (let i = 0; i < n; ) {
+    const l = inLen[i] as number;
+    if (i + 3 < n && inLen[i + 1] === l && inLen[i + 2] === l && inLen[i + 3] === l) {
+      w.hash4(inAt[i] as number, inAt[i + 1] as number, inAt[i + 2] as number, inAt[i + 3] as number, l, outAt[i] as number, outAt[i + 1] as number, outAt[i + 2] as number, outAt[i + 3] as number);
+      i += 4;
+    } else {
+      w.hash(inAt[i] as number, l, outAt[i] as number);
+      i++;
+    }
+  }
+  // stage 3: htree leaves H(0x00 ‖ digest), 33 bytes each
+  let i4 = 0;
+  for (; i4 + 3 < n; i4 += 4) {
+    const a = leafIn + 40 * i4;
+    const b = levels + 32 * i4;
+    w.hash4(a, a + 40, a + 80, a + 120, 33, b, b + 32, b + 64, b + 96);
+  }
+  for (; i4 < n; i4++) w.hash(leafIn + 40 * i4, 33, levels + 32 * i4);
+  // htree (immudb's: pairs hashed as 0x01 ‖ l ‖ r, an odd last node promoted), reduced in place. Four
+  // pairs at a time are copied to staging slots first; a single pair is hashed where it lies, with the
+  // byte before it (a consumed node, or the spare byte before `levels`) overwritten with 0x01.
   let count = n;
   while (count > 1) {
     const pairs = count >>> 1;
-    for (let j = 0; j < pairs; j++) {
+    let j = 0;
+    for (; j + 3 < pairs; j += 4) {
+      for (let q = 0; q < 4; q++) {
+        const at = levels + 64 * (j + q);
+        mem[stage + 72 * q] = 1;
+        mem.copyWithin(stage + 72 * q + 1, at, at + 64);
+      }
+      const b = levels + 32 * j;
+      w.hash4(stage, stage + 72, stage + 144, stage + 216, 65, b, b + 32, b + 64, b + 96);
+    }
+    for (; j < pairs; j++) {
       const at = levels + 64 * j;
       mem[at - 1] = 1;
       w.hash(at - 1, 65, levels + 32 * j);

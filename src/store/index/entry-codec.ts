@@ -53,10 +53,11 @@ export function writeVersion(
   hVal: Buffer,
   mdBytes: Buffer,
 ): number {
-  assert(vLogId >= 0 && vLogId <= 0xffff_ffff, `vLogId ${vLogId} out of range`);
-  assert(length >= 0 && length <= 0xffff_ffff, `value length ${length} out of range`);
-  assert(Number.isSafeInteger(offset) && offset >= 0, `value offset ${offset} out of range`);
-  assert(hVal.length === HVAL_BYTES, `hVal is ${hVal.length} bytes`);
+  // checked per entry: the messages are built only on failure
+  if (!(vLogId >= 0 && vLogId <= 0xffff_ffff)) assert(false, `vLogId ${vLogId} out of range`);
+  if (!(length >= 0 && length <= 0xffff_ffff)) assert(false, `value length ${length} out of range`);
+  if (!(Number.isSafeInteger(offset) && offset >= 0)) assert(false, `value offset ${offset} out of range`);
+  if (hVal.length !== HVAL_BYTES) assert(false, `hVal is ${hVal.length} bytes`);
   writeU64(slab, txId, o);
   slab.writeUInt32BE(vLogId, o + 8);
   writeU64(slab, offset, o + 12);

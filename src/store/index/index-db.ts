@@ -9,6 +9,7 @@ import { assert } from '../../common/assert.js';
 import { ImmuError } from '../../common/errors.js';
 import { keySizeBytesMax } from '../../common/limits.js';
 import { txIdBound } from './entry-codec.js';
+import type { VersionBatch } from './index-batch.js';
 
 /** Bumped whenever the layout of `versions` or `meta` changes; a mismatch rebuilds the index. */
 export const INDEX_FORMAT_VERSION = 1;
@@ -27,26 +28,66 @@ export interface IndexMeta {
   readonly indexedAlh: Buffer;
 }
 
-/** One queued write of a batch: key and version bytes (views into a slab the caller never mutates). */
+/** One write given on its own (tests, tools); batches from the indexer come as a `VersionBatch`. */
 export interface VersionWrite {
   readonly key: Buffer;
   readonly version: Buffer;
+}
+
+/** Copies separate writes into the slab form writeBatch hands to lmdb. */
+export function versionBatchOf(writes: readonly VersionWrite[]): VersionBatch {
+  let bytes = 0;
+  for (const w of writes) bytes += w.version.length;
+  const slab = Buffer.allocUnsafeSlow(Math.max(1, bytes));
+  const lengths = new Uint8Array(writes.length);
+  let o = 0;
+  writes.forEach((w, i) => {
+    assert(w.version.length < SLAB_SPAN, `version of ${w.version.length} bytes`);
+    w.version.copy(slab, o);
+    lengths[i] = w.version.length;
+    o += w.version.length;
+  });
+  return { keys: writes.map((w) => w.key), slab, lengths };
 }
 
 /**
  * lmdb-js with `encoding: 'binary'` has no encoder, and then refuses start/end bounds on dup values.
  * This identity encoder restores them (raw bytes via writeKey) and copies every value out of lmdb's
  * shared read buffer in decode, so callers may keep what they get.
+ * Writes of a batch pass a number instead of a Buffer: `start * 128 + length` inside the batch's slab.
+ * encode then answers with the slab itself and `start`/`end` set, which lmdb-js reads at once and
+ * turns into an address inside the slab (its own ArrayBuffer, kept alive by the batch until commit),
+ * so no Buffer view is made per version.
  */
-const rawValueEncoder = {
-  encode: (value: Buffer): Buffer => value,
-  decode: (bytes: Uint8Array, size?: unknown): Buffer =>
-    Buffer.from(bytes.subarray(0, typeof size === 'number' ? size : bytes.length)),
-  writeKey: (key: Uint8Array, target: Uint8Array, position: number): number => {
+class RawValueEncoder {
+  #slab: (Buffer & { start?: number; end?: number }) | undefined;
+
+  /** The slab that numeric values of the writes being queued refer to (undefined outside writeBatch). */
+  useSlab(slab: Buffer | undefined): void {
+    this.#slab = slab;
+  }
+
+  encode(value: Buffer | number): Buffer {
+    if (typeof value !== 'number') return value;
+    const slab = this.#slab;
+    assert(slab !== undefined, 'a slab write outside writeBatch');
+    const start = Math.floor(value / SLAB_SPAN);
+    slab.start = start;
+    slab.end = start + (value % SLAB_SPAN);
+    return slab;
+  }
+
+  decode(bytes: Uint8Array, size?: unknown): Buffer {
+    return Buffer.from(bytes.subarray(0, typeof size === 'number' ? size : bytes.length));
+  }
+
+  writeKey(key: Uint8Array, target: Uint8Array, position: number): number {
     target.set(key, position);
     return position + key.length;
-  },
-};
+  }
+}
+/** A version is at most 67 bytes; slab writes are encoded as start * SLAB_SPAN + length. */
+const SLAB_SPAN = 128;
 
 function first<T>(it: Iterable<T>): T | undefined {
   for (const v of it) return v;
@@ -57,11 +98,13 @@ export class IndexDb {
   readonly #env: RootDatabase<Buffer, string>;
   readonly #versions: Database<Buffer, Buffer>;
   readonly #meta: Database<Buffer, string>;
+  readonly #encoder: RawValueEncoder;
 
-  private constructor(env: RootDatabase<Buffer, string>, versions: Database<Buffer, Buffer>, meta: Database<Buffer, string>) {
+  private constructor(env: RootDatabase<Buffer, string>, versions: Database<Buffer, Buffer>, meta: Database<Buffer, string>, encoder: RawValueEncoder) {
     this.#env = env;
     this.#versions = versions;
     this.#meta = meta;
+    this.#encoder = encoder;
   }
 
   /**
@@ -78,18 +121,19 @@ export class IndexDb {
       ...(durable ? {} : { noSync: true, overlappingSync: false }),
     });
     try {
-      const versionsOptions: DatabaseOptions & { name: string; encoder: typeof rawValueEncoder } = {
+      const encoder = new RawValueEncoder();
+      const versionsOptions: DatabaseOptions & { name: string; encoder: RawValueEncoder } = {
         name: 'versions',
         dupSort: true,
         keyEncoding: 'binary',
         encoding: 'binary',
-        encoder: rawValueEncoder,
+        encoder,
       };
       const versions = env.openDB<Buffer, Buffer>(versionsOptions);
       const meta = env.openDB<Buffer, string>({ name: 'meta', encoding: 'binary' });
       const maxKeySize = (versions as unknown as { maxKeySize?: unknown }).maxKeySize;
       assert(typeof maxKeySize === 'number' && maxKeySize >= storeKeyBytesMax, `lmdb max key size ${String(maxKeySize)} < ${storeKeyBytesMax}`);
-      return new IndexDb(env, versions, meta);
+      return new IndexDb(env, versions, meta, encoder);
     } catch (err) {
       void env.close();
       throw err;
@@ -119,11 +163,27 @@ export class IndexDb {
    * Queues the versions and then the meta record. lmdb-js commits every write queued in one event turn
    * in one transaction, in order, so the promise resolves when entries and indexedTxId are committed
    * together; even if a batch were split, meta is queued last and can never commit ahead of entries.
+   * lmdb reads the version bytes from `batch.slab` when it commits: the caller keeps the batch (and
+   * leaves it unchanged) until the promise settles.
    */
-  writeBatch(writes: readonly VersionWrite[], indexedTxId: number, indexedAlh: Buffer): Promise<boolean> {
+  writeBatch(batch: VersionBatch | readonly VersionWrite[], indexedTxId: number, indexedAlh: Buffer): Promise<boolean> {
     assert(indexedAlh.length === ALH_BYTES, 'indexedAlh must be 32 bytes');
-    const versions = this.#versions;
-    for (const w of writes) void versions.put(w.key, w.version);
+    const b = 'slab' in batch ? batch : versionBatchOf(batch);
+    const { keys, slab, lengths } = b;
+    assert(slab.byteOffset === 0 && slab.byteLength === slab.buffer.byteLength, 'the slab is a whole ArrayBuffer');
+    assert(slab.length * SLAB_SPAN <= Number.MAX_SAFE_INTEGER, 'slab offsets fit the write encoding');
+    const versions = this.#versions as unknown as { put(key: Buffer, value: number): Promise<boolean> };
+    this.#encoder.useSlab(slab);
+    try {
+      let o = 0;
+      for (let i = 0; i < keys.length; i++) {
+        const n = lengths[i] as number;
+        void versions.put(keys[i] as Buffer, o * SLAB_SPAN + n);
+        o += n;
+      }
+    } finally {
+      this.#encoder.useSlab(undefined);
+    }
     const format = Buffer.allocUnsafe(4);
     format.writeUInt32BE(INDEX_FORMAT_VERSION, 0);
     void this.#meta.put(META_FORMAT, format);

@@ -8,7 +8,7 @@ import { ImmuError, isImmuError, type ErrorCode } from '../../common/errors.js';
 import { indexWaitTimeoutMsDefault } from '../../common/limits.js';
 import type { Logger } from '../../common/log.js';
 import type { HistoryOptions, IndexedValue, ScanOptions, StoredTx } from '../types.js';
-import { encodeBatch, type EncodedBatch } from './index-batch.js';
+import { encodeBatch, type EncodedBatch, type IndexTx, type RecordTxForIndex } from './index-batch.js';
 import { INDEX_FORMAT_VERSION, IndexDb } from './index-db.js';
 import { readAsOfTx, readAtRevision, readCount, readHistory, readLatest, readScan } from './index-reads.js';
 import { IndexWaiters } from './index-waiters.js';
@@ -25,6 +25,8 @@ import { TxReadAhead } from './tx-read-ahead.js';
 export interface IndexSource {
   committedTxId(): number;
   readTxForIndex(txId: number): Promise<StoredTx>;
+  /** Fast path: a committed tx still held as its packed record (no per-entry objects), else undefined. */
+  readRecordForIndex?(txId: number): RecordTxForIndex | undefined;
 }
 
 export interface KeyIndexOptions {
@@ -226,7 +228,7 @@ export class KeyIndex {
         if (read.txs.length === 0 || this.#closed) break;
         const batch = encodeBatch(read.txs);
         while (inflight.length >= indexCommitsInFlightMax) await this.#settle(inflight.shift() as InFlight);
-        inflight.push({ batch, commit: this.#db.writeBatch(batch.writes, batch.lastTxId, batch.lastAlh) });
+        inflight.push({ batch, commit: this.#db.writeBatch(batch.versions, batch.lastTxId, batch.lastAlh) });
       }
       for (let f = inflight.shift(); f !== undefined; f = inflight.shift()) await this.#settle(f);
       if (readError !== undefined) this.#stallWith(readError, this.#indexedTxId + 1);
@@ -236,8 +238,8 @@ export class KeyIndex {
     }
   }
 
-  async #readBatch(reader: TxReadAhead): Promise<{ txs: StoredTx[]; error: ImmuError | undefined }> {
-    const txs: StoredTx[] = [];
+  async #readBatch(reader: TxReadAhead): Promise<{ txs: IndexTx[]; error: ImmuError | undefined }> {
+    const txs: IndexTx[] = [];
     let entries = 0;
     try {
       while (txs.length < indexBatchTxsMax && entries < indexBatchEntriesMax && reader.nextTxId <= this.#targetTxId) {
@@ -255,7 +257,7 @@ export class KeyIndex {
     await f.commit;
     this.#indexedTxId = f.batch.lastTxId;
     this.#waiters.advance(this.#indexedTxId);
-    this.#reportProgress(f.batch.writes.length);
+    this.#reportProgress(f.batch.versions.keys.length);
   }
 
   #startProgress(event: Progress['event']): void {

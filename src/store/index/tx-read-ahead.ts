@@ -2,13 +2,13 @@
 // indexer overlaps log reads with its lmdb commits. Never reads past the id it is told is committed.
 // A failed read surfaces when that tx is taken, in order; reads queued behind it are dropped.
 import { ImmuError } from '../../common/errors.js';
-import type { StoredTx } from '../types.js';
+import { indexTxId, type IndexTx } from './index-batch.js';
 import type { IndexSource } from './key-index.js';
 
 export class TxReadAhead {
   readonly #source: IndexSource;
   readonly #windowTxs: number;
-  readonly #queue: Promise<StoredTx>[] = [];
+  readonly #queue: Promise<IndexTx>[] = [];
   #nextToRequest: number;
   #nextToTake: number;
 
@@ -25,7 +25,7 @@ export class TxReadAhead {
   }
 
   /** Takes the next tx (id nextTxId, which must be <= lastTxId), topping reads up to lastTxId. */
-  async take(lastTxId: number): Promise<StoredTx> {
+  async take(lastTxId: number): Promise<IndexTx> {
     while (this.#queue.length < this.#windowTxs && this.#nextToRequest <= lastTxId) {
       this.#queue.push(this.#request(this.#nextToRequest++));
     }
@@ -33,14 +33,16 @@ export class TxReadAhead {
     if (next === undefined) throw new ImmuError('INTERNAL', `tx ${this.#nextToTake} is beyond the committed tx ${lastTxId}`);
     const txId = this.#nextToTake++;
     const tx = await next;
-    if (tx.header.id !== txId) {
-      throw new ImmuError('CORRUPTED_DATA', `index source returned tx ${tx.header.id} when asked for tx ${txId}`, { txId });
+    if (indexTxId(tx) !== txId) {
+      throw new ImmuError('CORRUPTED_DATA', `index source returned tx ${indexTxId(tx)} when asked for tx ${txId}`, { txId });
     }
     return tx;
   }
 
-  #request(txId: number): Promise<StoredTx> {
-    const p = Promise.resolve().then(() => this.#source.readTxForIndex(txId));
+  #request(txId: number): Promise<IndexTx> {
+    const record = this.#source.readRecordForIndex?.(txId);
+    if (record !== undefined) return Promise.resolve(record);
+    const p: Promise<IndexTx> = Promise.resolve().then(() => this.#source.readTxForIndex(txId));
     p.catch(() => undefined); // observed when taken; this only keeps queued failures from being "unhandled"
     return p;
   }
