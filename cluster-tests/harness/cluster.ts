@@ -28,6 +28,8 @@ export interface ClusterOptions {
   readonly nodeCount?: number;
   /** Extra immudb flags per node name. */
   readonly nodeArgs?: (name: string) => readonly string[];
+  /** Extra environment variables per node name (e.g. the canary's test-only switch). */
+  readonly nodeEnv?: (name: string) => Readonly<Record<string, string>>;
   readonly admin?: DatabaseAdmin;
 }
 
@@ -72,6 +74,7 @@ export class Cluster {
         host: `127.0.0.${i + 1}`,
         nodeDir: join(runDir.path, name),
         extraArgs: options.nodeArgs?.(name) ?? [],
+        env: options.nodeEnv?.(name) ?? {},
       });
     });
     const cluster = new Cluster(options.label, runDir, nodes, options.admin ?? defaultAdmin());

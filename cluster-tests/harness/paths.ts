@@ -1,12 +1,18 @@
 // Where things are on disk for the cluster harness: the repository root, the built server and CLIs,
 // run directories (one per test file, under the OS temp dir) and the report directory. Only paths; no
 // process or file management beyond creating a run directory.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const repoRoot: string = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** Two levels up from this file; one more when it runs compiled from dist/ (e.g. the replication bench). */
+function findRepoRoot(): string {
+  const up = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  return basename(up) === 'dist' && existsSync(join(up, '..', 'package.json')) ? resolve(up, '..') : up;
+}
+
+export const repoRoot: string = findRepoRoot();
 
 export function immudbBinPath(): string {
   return join(repoRoot, 'dist', 'src', 'cli', 'immudb.js');

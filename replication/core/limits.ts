@@ -3,8 +3,12 @@
 
 /** First reconnect delay after a failure; doubles per consecutive failure. */
 export const reconnectDelayMsMin = 100;
-/** Cap of the reconnect delay (immudb uses 2 minutes; a replica that long behind is an outage). */
-export const reconnectDelayMsMax = 30_000;
+/**
+ * Cap of the reconnect delay. immudb uses 2 minutes; a replica that long behind is an outage. The cap is
+ * also the worst extra delay between a healed partition and the replica's next attempt, so it is kept
+ * short: one cheap login attempt per second to a primary that is down costs nothing worth saving.
+ */
+export const reconnectDelayMsMax = 1_000;
 /** A reconnect delay is reduced by a random fraction in [0, this) so replicas do not reconnect in step. */
 export const reconnectJitterFractionMax = 0.2;
 /** Delay before re-polling a primary that answered "no new transactions" (immudb primaries only). */
@@ -25,3 +29,9 @@ export const syncAckTimeoutMsDefault = 10_000;
 export const syncAckTimeoutMsMax = 10 * 60_000;
 /** Distinct replicas a primary remembers reports from (least recently seen forgotten first). */
 export const reportingReplicasMax = 64;
+/**
+ * Export requests a replica keeps outstanding while its primary is known to hold the txs (drivers'
+ * default; the core's own default is 1). Overlapping round trips is what lets a replica keep up with a
+ * busy primary: one request per round trip caps it at 1/RTT txs per second.
+ */
+export const replicaRequestsInFlightMaxDefault = 16;

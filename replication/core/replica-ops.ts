@@ -96,26 +96,43 @@ export function reportedState(s: ReplicaState): ReportedReplicaState {
 }
 
 /**
- * Ask for the next tx when none is outstanding and the apply queue has room. While the primary is ahead
- * (catching up) requests are pipelined; at the tip the next request waits until every received tx is
- * durable, so in sync mode that request carries the ack at once instead of after a long poll.
+ * Ask for the next txs while the apply queue has room. Up to requestsInFlightMax requests stay
+ * outstanding for txs the primary is known to hold (committed, or durably precommitted for a sync
+ * replica); at the tip a sync replica's next request waits until every received tx is durable, so it
+ * carries the ack at once instead of after a long poll, while an async replica long-polls at once.
  */
 export function maybeRequest(ctx: ReplicaCtx): void {
   const { s } = ctx;
-  if (s.phase.kind !== 'streaming' || s.phase.request !== undefined) return;
-  const queued = queuedCount(s);
-  const tip = receivedTip(s);
-  if (queued >= s.config.prefetchTxsMax) return;
-  if (queued > 0 && s.primary.committedTxId <= tip) return;
   const sync = s.config.syncReplication;
-  s.phase = { kind: 'streaming', request: { txId: tip + 1, sentAtMs: ctx.nowMs } };
-  ctx.acts.push({
-    kind: 'requestTx',
-    txId: tip + 1,
-    epoch: s.epoch,
-    allowPrecommitted: sync,
-    replicaState: sync ? reportedState(s) : undefined,
-  });
+  const inFlightMax = s.config.requestsInFlightMax ?? 1;
+  // What the primary is known to hold: committed txs, and for a sync replica its durable precommits.
+  const primaryTip = Math.max(s.primary.committedTxId, sync ? s.primary.precommittedTxId : 0);
+  for (;;) {
+    if (s.phase.kind !== 'streaming') return;
+    const requests = s.phase.requests;
+    if (requests.length >= inFlightMax) return;
+    // More than one outstanding only after this session's first tx arrived: a divergence discard (which
+    // only the first tx of a session can cause) then never has later answers in flight.
+    if (requests.length > 0 && receivedTip(s) < s.sessionFirstTxId) return;
+    const next = receivedTip(s) + requests.length + 1;
+    const queued = queuedCount(s) + requests.length;
+    if (queued >= s.config.prefetchTxsMax) return;
+    if (primaryTip < next) {
+      // Asking beyond what the primary holds is a long poll. Sync: only once every received tx is
+      // durable, so that request carries the ack at once. Async (no ack to carry): at once, but never
+      // two long polls in flight (a state-only answer to the first would leave the second out of step).
+      // With requestsInFlightMax = 1 (strict request/answer) both wait for durability, as before.
+      if (sync || inFlightMax === 1 ? queued > 0 : requests.some((r) => r.txId > primaryTip)) return;
+    }
+    s.phase = { kind: 'streaming', requests: [...requests, { txId: next, sentAtMs: ctx.nowMs }] };
+    ctx.acts.push({
+      kind: 'requestTx',
+      txId: next,
+      epoch: s.epoch,
+      allowPrecommitted: sync,
+      replicaState: sync ? reportedState(s) : undefined,
+    });
+  }
 }
 
 /** Commit locally exactly what is durable here and attested as committed by the primary. */

@@ -8,6 +8,7 @@ import {
   alhAt,
   attest,
   drainPendingAttestations,
+  failAndBackOff,
   halt,
   isHalted,
   isStreaming,
@@ -23,12 +24,25 @@ type Received = Extract<ReplicaEvent, { kind: 'received' }>;
 
 export function onReceived(ctx: ReplicaCtx, ev: Received): void {
   const { s } = ctx;
-  if (s.phase.kind !== 'streaming' || s.phase.request === undefined) return; // a late answer to an old stream
-  const requested = s.phase.request.txId;
-  s.phase = { kind: 'streaming', request: undefined };
+  if (s.phase.kind !== 'streaming') return; // a late answer to an old stream
+  const [first, ...rest] = s.phase.requests;
+  if (first === undefined) return;
+  const requested = first.txId;
+  s.phase = { kind: 'streaming', requests: rest };
   if (!fenceEpoch(ctx, ev.primaryEpoch ?? 0)) return;
+  if (requested !== receivedTip(s) + 1) {
+    // A pipelined request whose predecessor came back empty (the primary no longer holds what it
+    // reported): the stream is out of step. Start a new session; nothing was accepted from it.
+    failAndBackOff(ctx);
+    return;
+  }
   s.failures = 0;
-  s.primary = { committedTxId: ev.primaryCommittedTxId, epoch: ev.primaryEpoch, seenAtMs: ctx.nowMs };
+  s.primary = {
+    committedTxId: ev.primaryCommittedTxId,
+    precommittedTxId: Math.max(ev.primaryCommittedTxId, ev.primaryPrecommittedTxId ?? 0),
+    epoch: ev.primaryEpoch,
+    seenAtMs: ctx.nowMs,
+  };
   s.lagSamples = recordPrimaryCommitted(s.lagSamples, ev.primaryCommittedTxId, ctx.nowMs);
   if (s.config.syncReplication && ev.mayCommitUpTo === undefined) {
     halt(ctx, 'incompatible-primary', 'the primary answered without may-commit-up-to metadata: it is not running with synchronous replication');

@@ -51,7 +51,7 @@ export function startReplica(config: ReplicaConfig, local: ReplicaLocalState, rn
     epoch: local.epoch,
     failures: 0,
     rngSeed: rngSeed >>> 0,
-    primary: { committedTxId: 0, epoch: undefined, seenAtMs: undefined },
+    primary: { committedTxId: 0, precommittedTxId: 0, epoch: undefined, seenAtMs: undefined },
     lagSamples: [],
     consistencyCheckAtMs: nowMs + config.consistencyCheckIntervalMs,
     consistencyCheckOutstanding: false,
@@ -140,7 +140,7 @@ function onConnected(ctx: ReplicaCtx): void {
   const { s } = ctx;
   if (s.phase.kind !== 'connecting') return;
   assert(queuedCount(s) === 0, 'a session starts with an empty apply queue');
-  s.phase = { kind: 'streaming', request: undefined };
+  s.phase = { kind: 'streaming', requests: [] };
   s.sessionFirstTxId = receivedTip(s) + 1;
   maybeRequest(ctx);
 }
@@ -241,7 +241,7 @@ function onTick(ctx: ReplicaCtx): void {
     return;
   }
   if (s.phase.kind !== 'streaming') return;
-  const req = s.phase.request;
+  const req = s.phase.requests[0];
   if (req !== undefined && ctx.nowMs - req.sentAtMs > s.config.responseTimeoutMs) {
     failAndBackOff(ctx);
     return;

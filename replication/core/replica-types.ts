@@ -13,6 +13,12 @@ export interface ReplicaConfig {
   readonly prefetchTxsMax: number;
   readonly responseTimeoutMs: number;
   readonly consistencyCheckIntervalMs: number;
+  /**
+   * Export requests kept outstanding on the stream while the primary is known to hold the txs asked
+   * for (answers come back in order). 1 (the default) is strict request/answer; more overlaps round
+   * trips so a catching-up or busy replica fetches several txs per round-trip time.
+   */
+  readonly requestsInFlightMax?: number;
 }
 
 /** What the driver reads from the local store before starting (after verifying the store's files). */
@@ -38,11 +44,14 @@ export type ReplicaPhase =
   /** Waiting before (re)connecting; also waits for in-flight applies to drain. */
   | { readonly kind: 'backoff'; readonly untilMs: number }
   | { readonly kind: 'connecting'; readonly sinceMs: number }
-  | { readonly kind: 'streaming'; readonly request: OutstandingRequest | undefined }
+  /** `requests`: outstanding export requests, oldest first (answers arrive in this order). */
+  | { readonly kind: 'streaming'; readonly requests: readonly OutstandingRequest[] }
   | { readonly kind: 'halted'; readonly reason: HaltReason; readonly atMs: number };
 
 export interface PrimaryObservation {
   readonly committedTxId: number;
+  /** immudb-ts primaries: their durably precommitted tip (sync replicas may fetch up to it); 0 when unknown. */
+  readonly precommittedTxId: number;
   readonly epoch: number | undefined;
   readonly seenAtMs: number | undefined;
 }
@@ -111,6 +120,8 @@ export type ReplicaEvent =
       readonly mayCommitUpTo: TxRef | undefined;
       /** immudbts-epoch-bin: the primary's epoch; undefined from immudb primaries (treated as 0). */
       readonly primaryEpoch: number | undefined;
+      /** immudbts-precommitted-txid-bin: the primary's durably precommitted tip; undefined from immudb primaries. */
+      readonly primaryPrecommittedTxId?: number | undefined;
     }
   | { readonly kind: 'streamFailed'; readonly nowMs: number; readonly failure: StreamFailure }
   /** A tx from applyTx is durably precommitted locally (store.replicateTx resolved and fsynced). */

@@ -72,6 +72,8 @@ export interface ExportAnswer {
   readonly committed: TxRef;
   readonly mayCommitUpTo: TxRef | undefined;
   readonly epoch: number;
+  /** Our durably precommitted tip (immudb-ts metadata): what a sync replica may fetch ahead of commits. */
+  readonly precommittedTxId?: number;
 }
 
 interface PendingWrite {
@@ -114,6 +116,7 @@ export class PrimaryDriver {
     void this.#watch('durable');
     void this.#watch('commit');
     this.#log.info({ event: 'replication.primary_started', db: opts.database, epoch: opts.epoch, syncAcks: opts.config.syncAcks }, 'primary driver started');
+    if (opts.config.unsafeCanary !== undefined) this.#warnUnsafeCanary();
   }
 
   get epoch(): number {
@@ -126,6 +129,13 @@ export class PrimaryDriver {
 
   status(): ReplicationStatus {
     return primaryStatus(this.#state, this.#now());
+  }
+
+  #warnUnsafeCanary(): void {
+    this.#log.warn(
+      { event: 'replication.unsafe_canary_enabled', db: this.#opts.database, syncAcks: this.#state.config.syncAcks },
+      'UNSAFE CANARY: this primary acknowledges writes before any replica precommitted them; acknowledged writes can be lost (cluster tests only)',
+    );
   }
 
   /** Settings changed (syncAcks, timeout): applied at once, also while writes are blocked. */
@@ -160,7 +170,13 @@ export class PrimaryDriver {
     // Answer with the state as it is now: acks that arrived meanwhile may have moved the commit.
     const mayCommitUpTo = await this.#admit(req);
     const payload = ready ? await this.#store.exportTx(req.txId, { allowPrecommitted: req.allowPrecommitted }) : Buffer.alloc(0);
-    return { payload, committed: this.#store.committedState(), mayCommitUpTo, epoch: this.#state.epoch };
+    return {
+      payload,
+      committed: this.#store.committedState(),
+      mayCommitUpTo,
+      epoch: this.#state.epoch,
+      precommittedTxId: this.#store.durablePrecommittedTxId(),
+    };
   }
 
   /** Shutdown or reopen: nobody waits for acks any more (waiting writes fail with STORE_CLOSED). */

@@ -10,6 +10,7 @@ import {
   epochBinKey,
   mayCommitUpToAlhBinKey,
   mayCommitUpToTxIdBinKey,
+  precommittedTxIdBinKey,
 } from '../../src/api/metadata.js';
 import { ImmuError } from '../../src/common/errors.js';
 import type { StreamFailure } from '../core/index.js';
@@ -34,12 +35,14 @@ export function decodeExportAnswer(payload: Buffer, md: Readonly<Record<string, 
     throw new ImmuError('INVALID_ARGUMENT', `${mayCommitUpToTxIdBinKey} and ${mayCommitUpToAlhBinKey} come together`);
   }
   const epoch = md[epochBinKey];
+  const precommitted = md[precommittedTxIdBinKey];
   return {
     payload,
     primaryCommittedTxId: readU64Bin(committed, committedTxIdBinKey),
     primaryCommittedAlh: alh(committedAlhBinKey),
     mayCommitUpTo: mayId === undefined || mayAlh === undefined ? undefined : { txId: readU64Bin(mayId, mayCommitUpToTxIdBinKey), alh: mayAlh },
     primaryEpoch: epoch === undefined ? undefined : readU64Bin(epoch, epochBinKey),
+    primaryPrecommittedTxId: precommitted === undefined ? undefined : readU64Bin(precommitted, precommittedTxIdBinKey),
   };
 }
 

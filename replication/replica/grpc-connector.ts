@@ -19,6 +19,18 @@ export const primaryCallTimeoutMs = 5_000;
 export const sessionKeepAliveMs = 30_000;
 /** Largest exported tx a replica accepts in one answer. */
 export const exportPayloadBytesMax = 1024 * 1024 * 1024;
+/**
+ * grpc-js channel options of a primary connection. The core owns the retry schedule, so the channel's
+ * own reconnect backoff must not add to it: each connection gets a subchannel of its own (the global
+ * pool would hand a new connection the backoff state of a failed one, up to 120 s in grpc-js: after a
+ * healed partition the replica waited seconds for a timer of a connection it had already dropped), and
+ * that subchannel retries quickly.
+ */
+export const primaryChannelOptions = {
+  'grpc.use_local_subchannel_pool': 1,
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 1_000,
+} as const;
 
 type Def = MethodDefinition<object, object>;
 
@@ -48,7 +60,7 @@ function trailer(md: Metadata | undefined, key: string): Buffer | undefined {
 
 export class GrpcPrimaryConnector implements PrimaryConnector {
   async connect(login: PrimaryLogin): Promise<PrimarySession> {
-    const client = new Client(address(login.host, login.port), credentials.createInsecure());
+    const client = new Client(address(login.host, login.port), credentials.createInsecure(), primaryChannelOptions);
     try {
       const res = await unaryCall<OpenSessionResponseMsg>(
         client,

@@ -27,6 +27,8 @@ export interface ExportAnswerWire {
   readonly primaryCommittedAlh: Buffer | undefined;
   readonly mayCommitUpTo: TxRef | undefined;
   readonly primaryEpoch: number | undefined;
+  /** immudbts-precommitted-txid-bin; undefined from immudb primaries. */
+  readonly primaryPrecommittedTxId?: number | undefined;
 }
 
 export interface ExportStreamHandlers {

@@ -48,6 +48,11 @@ export interface ReplicaDriverOptions {
   readonly rngSeed: number;
 }
 
+type AppendOutcome =
+  | { readonly kind: 'appended'; readonly txId: number; readonly alh: Buffer }
+  | { readonly kind: 'failed'; readonly err: unknown }
+  | { readonly kind: 'skipped' };
+
 export class ReplicaDriver {
   readonly #opts: ReplicaDriverOptions;
   readonly #store: ReplicaStore;
@@ -67,6 +72,9 @@ export class ReplicaDriver {
   /** Bumped when queued applies must be dropped (apply or local failure, stop). */
   #applyGen = 0;
   #applyChain: Promise<void> = Promise.resolve();
+  #durableChain: Promise<void> = Promise.resolve();
+  /** The apply generation whose append failed: its later appends are skipped. */
+  #appendFailedGen = -1;
   #wakeTimer: NodeJS.Timeout | undefined;
   #wakeAtMs = Number.POSITIVE_INFINITY;
   readonly #ticker: NodeJS.Timeout;
@@ -120,6 +128,7 @@ export class ReplicaDriver {
     this.#applyGen++;
     await this.#draining;
     await this.#applyChain;
+    await this.#durableChain;
     this.#log.info({ event: 'replication.stopped', db: this.#db, txId: this.#state.committed.txId }, 'replica driver stopped');
   }
 
@@ -288,25 +297,51 @@ export class ReplicaDriver {
     this.#feed({ kind: 'received', nowMs: this.#now(), ...ans });
   }
 
+  /**
+   * Applies run in two ordered chains: appends (store.replicateTx, which verifies and writes but does
+   * not fsync) one after the other, and durability waits one after the other. `applied` is reported, in
+   * order, only once a tx is durable (persist before you ack), but the next append does not wait for the
+   * previous fsync, so the store's group commit covers a burst of replicated txs with one fsync instead
+   * of one each. A failed append is reported in its turn on the durability chain (the core expects the
+   * failure of the tx right after its durable tip); later appends of that generation are skipped.
+   */
   #enqueueApply(a: Extract<ReplicaAction, { kind: 'applyTx' }>): void {
     const gen = this.#applyGen;
-    this.#applyChain = this.#applyChain.then(() => this.#applyOne(a, gen));
+    const appended = this.#applyChain.then(() => this.#appendOne(a, gen));
+    this.#applyChain = appended.then(() => undefined);
+    this.#durableChain = this.#durableChain.then(async () => this.#reportDurable(a, gen, await appended));
   }
 
-  async #applyOne(a: Extract<ReplicaAction, { kind: 'applyTx' }>, gen: number): Promise<void> {
-    if (gen !== this.#applyGen || this.#stopped) return;
+  async #appendOne(a: Extract<ReplicaAction, { kind: 'applyTx' }>, gen: number): Promise<AppendOutcome> {
+    if (gen !== this.#applyGen || this.#stopped || this.#appendFailedGen === gen) return { kind: 'skipped' };
     try {
       const done = await this.#store.replicateTx(a.payload);
-      await this.#store.waitForDurablePrecommit(done.header.id);
-      if (gen !== this.#applyGen) return;
-      this.#log.debug({ event: 'replication.tx_applied', db: this.#db, txId: done.header.id }, 'replicated tx durably precommitted');
-      this.#feed({ kind: 'applied', nowMs: this.#now(), txId: done.header.id, alh: done.alh });
+      return { kind: 'appended', txId: done.header.id, alh: done.alh };
     } catch (err) {
-      if (gen !== this.#applyGen) return;
-      this.#applyGen++;
-      const chain = isImmuError(err, 'REPLICATION_DIVERGENCE');
-      this.#feed({ kind: 'applyFailed', nowMs: this.#now(), txId: a.txId, failure: chain ? 'chain' : 'transient', message: (err as Error).message });
+      this.#appendFailedGen = gen;
+      return { kind: 'failed', err };
     }
+  }
+
+  async #reportDurable(a: Extract<ReplicaAction, { kind: 'applyTx' }>, gen: number, outcome: AppendOutcome): Promise<void> {
+    if (outcome.kind === 'skipped' || gen !== this.#applyGen || this.#stopped) return;
+    let err: unknown = outcome.kind === 'failed' ? outcome.err : undefined;
+    if (outcome.kind === 'appended') {
+      try {
+        await this.#store.waitForDurablePrecommit(outcome.txId);
+      } catch (e) {
+        err = e;
+      }
+      if (gen !== this.#applyGen) return;
+      if (err === undefined) {
+        this.#log.debug({ event: 'replication.tx_applied', db: this.#db, txId: outcome.txId }, 'replicated tx durably precommitted');
+        this.#feed({ kind: 'applied', nowMs: this.#now(), txId: outcome.txId, alh: outcome.alh });
+        return;
+      }
+    }
+    this.#applyGen++;
+    const chain = isImmuError(err, 'REPLICATION_DIVERGENCE');
+    this.#feed({ kind: 'applyFailed', nowMs: this.#now(), txId: a.txId, failure: chain ? 'chain' : 'transient', message: (err as Error).message });
   }
 
   /** Reports every move of the store's commit watermark to the core. */

@@ -27,6 +27,11 @@ export const epochBinKey = 'immudbts-epoch-bin';
 /** immudb-ts: the exporting primary's committed Alh (first-chunk metadata, 32 bytes) beside committed-txid-bin. */
 export const committedAlhBinKey = 'immudbts-committed-alh-bin';
 /**
+ * immudb-ts: the exporting primary's durably precommitted tip (first-chunk metadata, 8-byte BE), so a
+ * sync replica knows which txs it may fetch back to back before they are committed.
+ */
+export const precommittedTxIdBinKey = 'immudbts-precommitted-txid-bin';
+/**
  * immudb-ts: on a refused export request, what the refusal is about (trailer: `commit`, `precommit`,
  * `epoch`, `configuration`), next to `immudbts-error-code`; with `epoch`, `immudbts-epoch-bin` rides
  * as a trailer too. Replicas branch on these, never on message text.

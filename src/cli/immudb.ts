@@ -8,6 +8,12 @@ import { ImmuError } from '../common/errors.js';
 import { createLogger } from '../common/log.js';
 import { loadSigningKey } from '../proof/state-signature.js';
 import { startServer } from '../api/server-main.js';
+import type { Logger } from '../common/log.js';
+import {
+  UNSAFE_CANARY_CONSENT,
+  unsafeAckBeforeReplicaPrecommitForCanaryTestsOnly,
+  type UnsafeAckBeforeReplicaPrecommit,
+} from '../../replication/core/index.js';
 import { usage } from './flags.js';
 import { resolveServerConfig, serverFlagSpecs, type ServerConfig } from './server-config.js';
 
@@ -17,6 +23,29 @@ function readPem(path: string, what: string): string {
   } catch (err) {
     throw new ImmuError('INVALID_ARGUMENT', `cannot read ${what} ${path}: ${(err as Error).message}`);
   }
+}
+
+/**
+ * The lost-write canary of the cluster tests (scenario 8), and nothing else: with this variable set to
+ * exactly `unsafeCanaryEnvValue`, every primary database of this server acknowledges sync writes before
+ * any replica precommitted them. No flag, config file key or setting maps to it; any other value
+ * refuses to start, so a typo cannot half-enable it; it is logged at error level at start and each
+ * primary logs `replication.unsafe_canary_enabled`.
+ */
+export const unsafeCanaryEnv = 'IMMUDBTS_UNSAFE_CANARY_ACK_BEFORE_REPLICA_PRECOMMIT';
+export const unsafeCanaryEnvValue = 'i-understand-this-loses-data';
+
+function unsafeCanaryFromEnv(env: NodeJS.ProcessEnv, logger: Logger): UnsafeAckBeforeReplicaPrecommit | undefined {
+  const value = env[unsafeCanaryEnv];
+  if (value === undefined || value === '') return undefined;
+  if (value !== unsafeCanaryEnvValue) {
+    throw new ImmuError('INVALID_ARGUMENT', `${unsafeCanaryEnv} is set to an unexpected value; unset it (it is a test-only switch that loses data)`);
+  }
+  logger.error(
+    { event: 'server.unsafe_canary_enabled', env: unsafeCanaryEnv },
+    'UNSAFE CANARY ENABLED: sync primaries acknowledge writes before replicas precommit them; acknowledged writes WILL be lost on failover. Cluster tests only.',
+  );
+  return unsafeAckBeforeReplicaPrecommitForCanaryTestsOnly(UNSAFE_CANARY_CONSENT);
 }
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
@@ -32,6 +61,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   const logger = createLogger({ level: cfg.logLevel, ...(cfg.logFile === undefined ? {} : { destination: cfg.logFile }), name: 'immudb' });
   const signingKey = cfg.signingKeyPath === undefined ? undefined : loadSigningKey(readPem(cfg.signingKeyPath, 'signing key'));
   const r = cfg.replication;
+  const unsafeCanary = unsafeCanaryFromEnv(env, logger);
   const server = await startServer({
     dir: resolve(cfg.dir),
     address: cfg.address,
@@ -68,6 +98,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       waitForIndexing: r.waitForIndexing,
       syncAckTimeoutMs: r.syncAckTimeoutMs,
     },
+    ...(unsafeCanary === undefined ? {} : { replicationTuning: { unsafeCanary } }),
   });
   let signals = 0;
   const onSignal = (signal: string): void => {

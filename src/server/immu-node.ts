@@ -433,7 +433,8 @@ export class ImmuNode implements NodeApi, ReplicationNodeApi {
     return this.#control.run(async () => {
       const entry = this.#registry.require(name);
       const change = { by: caller.username, atMs: this.#clock.nowMs() };
-      updateDatabaseSettings(entry.settings, req.settings, change); // refuse bad requests before touching anything
+      const proposed = updateDatabaseSettings(entry.settings, req.settings, change); // refuse bad requests before touching anything
+      this.#replication.refuseUnsafePromotion(name, entry.settings, proposed);
       // Stop the replicator first: an epoch it persists must not be overwritten by this update.
       await this.#replication.quiesce(name);
       let settings = entry.settings;

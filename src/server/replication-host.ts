@@ -18,7 +18,9 @@ import {
   type PrimaryConfig,
   type ReplicaConfig,
   type ReplicationStatus,
+  type UnsafeAckBeforeReplicaPrecommit,
 } from '../../replication/core/index.js';
+import { replicaRequestsInFlightMaxDefault } from '../../replication/core/limits.js';
 import { exportFromReplica } from '../../replication/primary/chain-export.js';
 import { PrimaryDriver, type ExportAnswer, type ExportRequest } from '../../replication/primary/primary-driver.js';
 import { verifyLocalStore } from '../../replication/replica/local-state.js';
@@ -32,6 +34,12 @@ export interface ReplicationTuning {
   readonly consistencyCheckIntervalMs?: number;
   readonly responseTimeoutMs?: number;
   readonly longPollWindowMs?: number;
+  /**
+   * The lost-write canary (replication/core/unsafe-canary.ts): every primary database of this node
+   * commits on local durability while claiming to be sync. Cluster tests only; the composition root
+   * builds it from one deliberately named environment variable and logs it loudly.
+   */
+  readonly unsafeCanary?: UnsafeAckBeforeReplicaPrecommit;
 }
 
 export interface ReplicationHostOptions {
@@ -108,6 +116,21 @@ export class ReplicationHost {
     a.replica = undefined;
   }
 
+  /**
+   * A replica whose own files failed verification at start is never promoted (its data is suspect and
+   * its status says promotable: false): an update that would make it a primary is refused, so neither
+   * an operator nor a failover tool can turn corrupted data into the source of truth. Rebuild it.
+   */
+  refuseUnsafePromotion(name: string, before: DatabaseSettings, after: DatabaseSettings): void {
+    if (!before.replication.replica || after.replication.replica) return;
+    if (this.#dbs.get(name)?.verified !== false) return;
+    throw new ImmuError(
+      'CORRUPTED_DATA',
+      `database ${name} failed verification of its own files at start (local corruption): it cannot be promoted; rebuild it from a healthy node`,
+      { reason: 'local-corruption' },
+    );
+  }
+
   /** Must the database be closed and reopened for these settings (role or commit-allowance mode)? */
   needsReopen(name: string, after: DatabaseSettings): boolean {
     const a = this.#dbs.get(name);
@@ -121,7 +144,7 @@ export class ReplicationHost {
     if (a === undefined) return;
     a.settings = settings;
     if (a.primary !== undefined && a.primary.epoch === settings.replication.primaryEpoch && !settings.replication.replica) {
-      a.primary.reconfigure(primaryConfigOf(settings));
+      a.primary.reconfigure(this.#primaryConfigOf(settings));
       this.#log.info({ event: 'replication.reconfigured', db: name, syncAcks: settings.replication.syncAcks }, 'primary reconfigured');
       return;
     }
@@ -194,7 +217,7 @@ export class ReplicationHost {
         store: a.store,
         externalCommitAllowance: a.external,
         epoch: r.primaryEpoch,
-        config: primaryConfigOf(s),
+        config: this.#primaryConfigOf(s),
         logger: this.#log,
         ...(this.#opts.tuning?.longPollWindowMs === undefined ? {} : { longPollWindowMs: this.#opts.tuning.longPollWindowMs }),
       });
@@ -227,6 +250,11 @@ export class ReplicationHost {
     await replica?.stop();
   }
 
+  #primaryConfigOf(s: DatabaseSettings): PrimaryConfig {
+    const r = s.replication;
+    return { syncAcks: r.syncReplication ? r.syncAcks : 0, syncAckTimeoutMs: r.syncAckTimeoutMs, unsafeCanary: this.#opts.tuning?.unsafeCanary };
+  }
+
   #replicaConfigOf(name: string, s: DatabaseSettings): ReplicaConfig {
     const r = s.replication;
     const t = this.#opts.tuning;
@@ -238,14 +266,11 @@ export class ReplicationHost {
       prefetchTxsMax: r.prefetchTxBufferSize > 0 ? r.prefetchTxBufferSize : prefetchTxsMaxDefault,
       responseTimeoutMs: t?.responseTimeoutMs ?? replicaResponseTimeoutMsDefault,
       consistencyCheckIntervalMs: t?.consistencyCheckIntervalMs ?? consistencyCheckIntervalMsDefault,
+      requestsInFlightMax: replicaRequestsInFlightMaxDefault,
     };
   }
 }
 
-function primaryConfigOf(s: DatabaseSettings): PrimaryConfig {
-  const r = s.replication;
-  return { syncAcks: r.syncReplication ? r.syncAcks : 0, syncAckTimeoutMs: r.syncAckTimeoutMs, unsafeCanary: undefined };
-}
 
 const ROLE: Readonly<Record<ReplicationStatus['role'], ReplicationStatusView['role']>> = {
   primary: 'primary',

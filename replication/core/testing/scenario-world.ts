@@ -203,9 +203,9 @@ export class ScenarioWorld {
   /** `recv from=p [send=p:N|none] [forge=...] committed=N [calh=false] [maycommit=p:N] [epoch=N|none]`. */
   #received(args: Args): ReplicaEvent {
     const phase = this.#r().phase;
-    assert(phase.kind === 'streaming' && phase.request !== undefined, 'recv needs an outstanding request');
+    assert(phase.kind === 'streaming' && phase.requests[0] !== undefined, 'recv needs an outstanding request');
     const from = this.#hist(str(args, 'from'));
-    const send = str(args, 'send', `${from.name}:${phase.request.txId}`);
+    const send = str(args, 'send', `${from.name}:${phase.requests[0].txId}`);
     let payload: Buffer = Buffer.alloc(0);
     if (send !== 'none') {
       const [name = '', id = ''] = send.split(':');
@@ -271,7 +271,7 @@ export class ScenarioWorld {
     const s = this.#r();
     const p = s.phase;
     const phase =
-      p.kind === 'backoff' ? `backoff(until=${p.untilMs})` : p.kind === 'streaming' ? `streaming${p.request === undefined ? '' : `(req=${p.request.txId})`}` : p.kind === 'halted' ? `halted(${p.reason.kind})` : p.kind;
+      p.kind === 'backoff' ? `backoff(until=${p.untilMs})` : p.kind === 'streaming' ? `streaming${p.requests.length === 0 ? '' : `(req=${p.requests.map((r) => r.txId).join(',')})`}` : p.kind === 'halted' ? `halted(${p.reason.kind})` : p.kind;
     return `> ${phase} committed=${s.committed.txId} precommitted=${s.precommittedTxId} received=${receivedTip(s)} allowed=${s.allowedTxId} epoch=${s.epoch}`;
   }
 

@@ -11,6 +11,7 @@ import {
   epochBinKey,
   mayCommitUpToAlhBinKey,
   mayCommitUpToTxIdBinKey,
+  precommittedTxIdBinKey,
   primaryEpochHeader,
   readUintHeader,
 } from '../../../src/api/metadata.js';
@@ -41,6 +42,7 @@ function metadataOf(a: ExportAnswerWire): Record<string, Buffer> {
   const md: Record<string, Buffer> = { [committedTxIdBinKey]: u64Bin(a.primaryCommittedTxId) };
   if (a.primaryCommittedAlh !== undefined) md[committedAlhBinKey] = a.primaryCommittedAlh;
   if (a.primaryEpoch !== undefined) md[epochBinKey] = u64Bin(a.primaryEpoch);
+  if (a.primaryPrecommittedTxId !== undefined) md[precommittedTxIdBinKey] = u64Bin(a.primaryPrecommittedTxId);
   if (a.mayCommitUpTo !== undefined) {
     md[mayCommitUpToTxIdBinKey] = u64Bin(a.mayCommitUpTo.txId);
     md[mayCommitUpToAlhBinKey] = a.mayCommitUpTo.alh;

@@ -12,6 +12,7 @@ import { toTxId, u64Bin } from '../convert.js';
 import { bidiStream, clientStream, serverStream, type CallContext as RpcContext, type HandlerEnv } from '../handler.js';
 import {
   committedAlhBinKey,
+  precommittedTxIdBinKey,
   committedTxIdBinKey,
   epochBinKey,
   mayCommitUpToAlhBinKey,
@@ -61,6 +62,7 @@ function answerMetadata(a: ExportAnswer): Record<string, Buffer> {
     [committedAlhBinKey]: a.committed.txId === 0 ? EMPTY_HASH : a.committed.alh,
     [epochBinKey]: u64Bin(a.epoch),
   };
+  if (a.precommittedTxId !== undefined) md[precommittedTxIdBinKey] = u64Bin(a.precommittedTxId);
   if (a.mayCommitUpTo !== undefined) {
     md[mayCommitUpToTxIdBinKey] = u64Bin(a.mayCommitUpTo.txId);
     md[mayCommitUpToAlhBinKey] = a.mayCommitUpTo.txId === 0 ? EMPTY_HASH : a.mayCommitUpTo.alh;
