@@ -68,7 +68,9 @@ function rpc(port: number): Rpc {
 async function startChildServer(dir: string, port: number): Promise<ChildProcess> {
   const here = dirname(fileURLToPath(import.meta.url));
   const entry = join(here, '..', 'src', 'cli', 'immudb.js');
-  const child = spawn(process.execPath, [entry, '--dir', dir, '--port', String(port), '--address', '127.0.0.1', '--metrics-server=false', '--log-level', 'warn'], {
+  // IMMUDB_BENCH_SERVER_NODE_ARGS: extra node flags for the server child, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"
+  const nodeArgs = (process.env['IMMUDB_BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...nodeArgs, entry, '--dir', dir, '--port', String(port), '--address', '127.0.0.1', '--metrics-server=false', '--log-level', 'warn'], {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const deadline = Date.now() + 30_000;
