@@ -2,10 +2,12 @@
 // trivial grpc-js echo server (bench/grpc-echo.ts, in a child process); then this server, also a child
 // process (dist/src/cli/immudb.js on a fresh data dir), driven over loopback with: Set (1 KV per tx)
 // at 64 calls in flight, VerifiableSet at 64 in flight, and Set with 1000 KV per tx. Prints each rate
-// and its ratio to the echo floor. Not a test; nothing here asserts. Flags: --seconds N (per phase).
+// and its ratio to the echo floor, and the server process's CPU per op (all threads, from /proc: the
+// figure other jobs on the machine do not inflate). Not a test; nothing here asserts. Flags: --seconds N
+// (per phase).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -105,6 +107,31 @@ async function drive(seconds: number, inFlight: number, op: (seq: number) => Pro
   return done / ((performance.now() - start) / 1000);
 }
 
+/** On-CPU seconds of a process (all threads) from Linux /proc/<pid>/stat; undefined elsewhere. */
+function processCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100/s)
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs one phase and reports the server's CPU per op (us, all its threads), which load does not inflate. */
+async function phase(server: ChildProcess, run: () => Promise<number>, opsPerUnit = 1): Promise<{ rate: number; serverCpuUsPerOp: number | undefined }> {
+  const before = processCpuSeconds(server.pid);
+  const started = performance.now();
+  const rate = await run();
+  const seconds = (performance.now() - started) / 1000;
+  const after = processCpuSeconds(server.pid);
+  const cpu = before === undefined || after === undefined ? undefined : ((after - before) * 1e6) / (rate * seconds * opsPerUnit);
+  return { rate, serverCpuUsPerOp: cpu };
+}
+
+const fmtCpu = (us: number | undefined): string => (us === undefined ? '' : `, server CPU ${us.toFixed(1)} us/op`);
+
 function key(i: number): Buffer {
   const b = Buffer.alloc(keyBytes, 0x61);
   b.write(String(i).padStart(12, '0'), keyBytes - 12);
@@ -114,7 +141,7 @@ function key(i: number): Buffer {
 async function main(): Promise<void> {
   const seconds = argSeconds();
   const value = Buffer.alloc(valueBytes, 0x76);
-  console.log(`server benchmark: ${seconds}s per phase, node ${process.version}`);
+  console.log(`server benchmark: ${seconds}s per phase, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
   const echo = await measureEchoFloor({ durationSeconds: seconds, inFlight: inFlightSmall, payloadBytes: keyBytes + valueBytes + 8 });
   console.log(`echo floor (grpc-js, ${echo.inFlight} in flight): ${Math.round(echo.callsPerSecond)} calls/s`);
@@ -129,25 +156,28 @@ async function main(): Promise<void> {
     const use = await c.call<{ token: string }>('UseDatabase', { databaseName: 'defaultdb' });
     c.setToken(use.token);
 
-    const setRate = await drive(seconds, inFlightSmall, (i) => c.call('Set', { KVs: [{ key: key(i), value }] }));
-    console.log(`Set, 1 KV/tx, ${inFlightSmall} in flight: ${Math.round(setRate)} tx/s (${(setRate / echo.callsPerSecond).toFixed(2)} of echo)`);
+    const set = await phase(child, () => drive(seconds, inFlightSmall, (i) => c.call('Set', { KVs: [{ key: key(i), value }] })));
+    const setRate = set.rate;
+    console.log(`Set, 1 KV/tx, ${inFlightSmall} in flight: ${Math.round(setRate)} tx/s (${(setRate / echo.callsPerSecond).toFixed(2)} of echo${fmtCpu(set.serverCpuUsPerOp)})`);
 
     let known = 0;
-    const vsetRate = await drive(seconds, inFlightSmall, async (i) => {
+    const vset = await phase(child, () => drive(seconds, inFlightSmall, async (i) => {
       const r = await c.call<{ tx: { header: { id: { toNumber(): number } } } }>('VerifiableSet', {
         setRequest: { KVs: [{ key: key(1_000_000 + i), value }] },
         proveSinceTx: known,
       });
       known = Math.max(known, r.tx.header.id.toNumber());
-    });
-    console.log(`VerifiableSet, ${inFlightSmall} in flight: ${Math.round(vsetRate)} tx/s (${(vsetRate / echo.callsPerSecond).toFixed(2)} of echo)`);
+    }));
+    const vsetRate = vset.rate;
+    console.log(`VerifiableSet, ${inFlightSmall} in flight: ${Math.round(vsetRate)} tx/s (${(vsetRate / echo.callsPerSecond).toFixed(2)} of echo${fmtCpu(vset.serverCpuUsPerOp)})`);
 
     const batch = (base: number): object => ({ KVs: Array.from({ length: kvsPerLargeTx }, (_, j) => ({ key: key(base + j), value })) });
-    const bigRate = await drive(seconds, inFlightLarge, (i) => c.call('Set', batch(10_000_000 + i * kvsPerLargeTx)));
+    const big = await phase(child, () => drive(seconds, inFlightLarge, (i) => c.call('Set', batch(10_000_000 + i * kvsPerLargeTx))), kvsPerLargeTx);
+    const bigRate = big.rate;
     const kvRate = bigRate * kvsPerLargeTx;
-    console.log(`Set, ${kvsPerLargeTx} KV/tx, ${inFlightLarge} in flight: ${Math.round(kvRate)} KV/s (${Math.round(bigRate)} tx/s; immudb publishes 341,778 KV/s)`);
+    console.log(`Set, ${kvsPerLargeTx} KV/tx, ${inFlightLarge} in flight: ${Math.round(kvRate)} KV/s (${Math.round(bigRate)} tx/s; immudb publishes 341,778 KV/s${fmtCpu(big.serverCpuUsPerOp)} per KV)`);
     console.log(
-      JSON.stringify({ echoCallsPerSecond: Math.round(echo.callsPerSecond), setTxPerSecond: Math.round(setRate), setRatio: +(setRate / echo.callsPerSecond).toFixed(3), verifiableSetTxPerSecond: Math.round(vsetRate), verifiableSetRatio: +(vsetRate / echo.callsPerSecond).toFixed(3), bigTxKvPerSecond: Math.round(kvRate) }),
+      JSON.stringify({ echoCallsPerSecond: Math.round(echo.callsPerSecond), setTxPerSecond: Math.round(setRate), setRatio: +(setRate / echo.callsPerSecond).toFixed(3), verifiableSetTxPerSecond: Math.round(vsetRate), verifiableSetRatio: +(vsetRate / echo.callsPerSecond).toFixed(3), bigTxKvPerSecond: Math.round(kvRate), serverCpuUs: { set: set.serverCpuUsPerOp, verifiableSet: vset.serverCpuUsPerOp, perKvBigTx: big.serverCpuUsPerOp }, loadAverage1m: loadavg()[0] }),
     );
   } finally {
     c.close();

@@ -57,20 +57,76 @@ type AnyCall =
   | ServerDuplexStream<unknown, unknown>;
 
 interface CallState {
-  readonly ctx: CallContext;
+  readonly ctx: LazyCallContext;
   /** Reports the end once (status code of the outcome). */
   finish(code: status): void;
+}
+
+/**
+ * The context of one call. The abort signal and the trailers are made on first use: most unary calls
+ * never look at either, and grpc-js reports every call's stream close as a cancellation, so an eager
+ * AbortController would build (and abort, with a DOMException) one per call for nothing.
+ */
+class LazyCallContext implements CallContext {
+  readonly rpc: string;
+  readonly metadata: Metadata;
+  readonly peer: string;
+  readonly #call: AnyCall;
+  #controller: AbortController | undefined;
+  #trailers: Metadata | undefined;
+
+  constructor(rpc: string, call: AnyCall) {
+    this.rpc = rpc;
+    this.#call = call;
+    this.metadata = call.metadata;
+    this.peer = call.getPeer();
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      const controller = new AbortController();
+      this.#controller = controller;
+      if (this.#call.cancelled) controller.abort();
+      else (this.#call as NodeJS.EventEmitter).once('cancelled', () => controller.abort());
+    }
+    return this.#controller.signal;
+  }
+
+  /** Whether the client cancelled (or the deadline passed), without making a signal. */
+  get cancelled(): boolean {
+    return this.#controller?.signal.aborted ?? this.#call.cancelled;
+  }
+
+  get trailers(): Metadata {
+    this.#trailers ??= new Metadata();
+    return this.#trailers;
+  }
+
+  /** The trailers if a handler set any (grpc-js takes undefined as none). */
+  trailersIfAny(): Metadata | undefined {
+    return this.#trailers;
+  }
+}
+
+/** The response headers per server uuid, built once: grpc-js only reads them (toHttp2Headers). */
+const headersByUuid = new Map<string, Metadata>();
+
+function headersFor(serverUuid: string): Metadata {
+  let md = headersByUuid.get(serverUuid);
+  if (md === undefined) {
+    md = responseHeaders(serverUuid);
+    headersByUuid.set(serverUuid, md);
+  }
+  return md;
 }
 
 function begin(env: HandlerEnv, rpc: string, call: AnyCall): CallState {
   const startedMs = performance.now();
   env.observer?.onCallStart(rpc);
-  const controller = new AbortController();
-  (call as NodeJS.EventEmitter).on('cancelled', () => controller.abort());
-  call.sendMetadata(responseHeaders(env.serverUuid));
+  call.sendMetadata(headersFor(env.serverUuid));
   let ended = false;
   return {
-    ctx: { rpc, metadata: call.metadata, peer: call.getPeer(), signal: controller.signal, trailers: new Metadata() },
+    ctx: new LazyCallContext(rpc, call),
     finish(code: status): void {
       if (ended) return;
       ended = true;
@@ -79,9 +135,9 @@ function begin(env: HandlerEnv, rpc: string, call: AnyCall): CallState {
   };
 }
 
-function toServiceError(env: HandlerEnv, rpc: string, err: unknown, trailers: Metadata): ServerErrorResponse {
+function toServiceError(env: HandlerEnv, rpc: string, err: unknown, trailers: Metadata | undefined): ServerErrorResponse {
   const st = errorToStatus(err, { logger: env.logger, rpc });
-  const metadata = trailers.clone();
+  const metadata = trailers?.clone() ?? new Metadata();
   if (st.metadata !== undefined) metadata.merge(st.metadata);
   return Object.assign(new Error(st.details), { code: st.code, details: st.details, metadata });
 }
@@ -100,10 +156,10 @@ export function unary<Req, Res>(env: HandlerEnv, rpc: string, fn: UnaryFn<Req, R
     fn(call.request, state.ctx).then(
       (res) => {
         state.finish(status.OK);
-        callback(null, res, state.ctx.trailers);
+        callback(null, res, state.ctx.trailersIfAny());
       },
       (err: unknown) => {
-        const serviceError = toServiceError(env, rpc, err, state.ctx.trailers);
+        const serviceError = toServiceError(env, rpc, err, state.ctx.trailersIfAny());
         state.finish(serviceError.code ?? status.UNKNOWN);
         callback(serviceError);
       },
@@ -118,16 +174,16 @@ function endStream(
   state: CallState,
   err: unknown,
 ): void {
-  if (state.ctx.signal.aborted) {
+  if (state.ctx.cancelled) {
     state.finish(status.CANCELLED);
     return;
   }
   if (err === undefined) {
     state.finish(status.OK);
-    call.end(state.ctx.trailers);
+    call.end(state.ctx.trailersIfAny());
     return;
   }
-  const serviceError = toServiceError(env, rpc, err, state.ctx.trailers);
+  const serviceError = toServiceError(env, rpc, err, state.ctx.trailersIfAny());
   state.finish(serviceError.code ?? status.UNKNOWN);
   call.emit('error', serviceError);
 }
@@ -151,14 +207,14 @@ export function clientStream<Req, Res>(env: HandlerEnv, rpc: string, fn: ClientS
     fn(call as AsyncIterable<Req>, state.ctx).then(
       (res) => {
         state.finish(status.OK);
-        callback(null, res, state.ctx.trailers);
+        callback(null, res, state.ctx.trailersIfAny());
       },
       (err: unknown) => {
-        if (state.ctx.signal.aborted) {
+        if (state.ctx.cancelled) {
           state.finish(status.CANCELLED);
           return;
         }
-        const serviceError = toServiceError(env, rpc, err, state.ctx.trailers);
+        const serviceError = toServiceError(env, rpc, err, state.ctx.trailersIfAny());
         state.finish(serviceError.code ?? status.UNKNOWN);
         callback(serviceError);
       },

@@ -50,7 +50,7 @@ export function checkPlannedEntries(ctx: DbContext, entries: readonly EntryInput
   const seen = new Set<string>();
   for (const e of entries) {
     checkStoreEntry(e.key, e.value, store.limits);
-    const k = e.key.toString('hex');
+    const k = e.key.toString('latin1'); // one byte per char: cheaper to build and hash than hex
     if (seen.has(k)) throw new ImmuError('DUPLICATED_KEY', `key ${e.key.subarray(1).toString('hex')} appears twice in one transaction`);
     seen.add(k);
   }

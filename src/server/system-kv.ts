@@ -13,6 +13,10 @@ export class DatabaseSystemKv implements SystemKv {
     this.#db = db;
   }
 
+  committedTxId(): number {
+    return this.#db.currentState().txId;
+  }
+
   async set(key: Buffer, value: Buffer): Promise<void> {
     await this.#db.set({ kvs: [{ key, value }] });
   }

@@ -1,7 +1,11 @@
 // Persistence of users (key 0x01 + username) and user-database settings (key 0x02 + name) in
 // systemdb, through the tiny SystemKv seam so it runs on the real Database (adapted by the
 // composition root) and on an in-memory double in tests. Settings of systemdb and defaultdb are never
-// stored (they come from server flags), as in immudb. No caching: systemdb is the source of truth.
+// stored (they come from server flags), as in immudb. systemdb is the source of truth; user records are
+// cached in memory because every RPC looks its caller up. A cached record is served only while
+// systemdb's committed tx id is the one read before the record was fetched: any systemdb commit (our own
+// writes, or txs a replica receives by replication) invalidates the whole cache, and writes through
+// this store also drop the entry they change.
 import { assert } from '../common/assert.js';
 import { ImmuError } from '../common/errors.js';
 import { isReservedDatabaseName, SYSADMIN_USERNAME } from './names.js';
@@ -26,28 +30,61 @@ import {
  * does). `delete` is a logical delete: `get` returns undefined and `scan` skips the key afterwards.
  */
 export interface SystemKv {
+  /**
+   * systemdb's committed tx id: it changes with every commit, whoever made it (this node or
+   * replication). `get` reflects at least every tx up to the id read before it was called.
+   */
+  committedTxId(): number;
   set(key: Buffer, value: Buffer): Promise<void>;
   get(key: Buffer): Promise<Buffer | undefined>;
   scan(prefix: Buffer): Promise<{ key: Buffer; value: Buffer }[]>;
   delete(key: Buffer): Promise<void>;
 }
 
+/** A user record fetched when systemdb's committed tx id was `atTxId` (undefined: no such user). */
+interface CachedUser {
+  readonly atTxId: number;
+  readonly user: UserRecord | undefined;
+}
+
+/** Users cached at most; beyond this the cache is cleared (a node with more users just reads more). */
+export const userCacheEntriesMax = 10_000;
+
 export class UserStore {
   readonly #kv: SystemKv;
   readonly #defaults: ServerSettingsDefaults;
+  readonly #users = new Map<string, CachedUser>();
 
   constructor(kv: SystemKv, defaults: ServerSettingsDefaults) {
     this.#kv = kv;
     this.#defaults = defaults;
   }
 
+  /** The user as systemdb holds it; served from memory while no systemdb tx committed since it was read. */
   async getUser(username: string): Promise<UserRecord | undefined> {
+    const atTxId = this.#kv.committedTxId();
+    const cached = this.#users.get(username);
+    if (cached !== undefined && cached.atTxId === atTxId) return cached.user;
     const v = await this.#kv.get(userKey(username));
-    return v === undefined ? undefined : userFromJson(v);
+    const user = v === undefined ? undefined : frozenUser(userFromJson(v));
+    const now = this.#users.get(username);
+    // keep whichever read is newer (a slower concurrent read must not replace a fresher one)
+    if (now === undefined || now.atTxId <= atTxId) {
+      if (this.#users.size >= userCacheEntriesMax) this.#users.clear();
+      this.#users.set(username, { atTxId, user });
+    }
+    return user;
   }
 
   async putUser(user: UserRecord): Promise<void> {
-    await this.#kv.set(userKey(user.username), userToJson(user));
+    this.#users.delete(user.username);
+    try {
+      await this.#kv.set(userKey(user.username), userToJson(user));
+    } finally {
+      // a read that raced with the write may have cached the old record under an older tx id; the
+      // commit changed the tx id, so it would not be served, but drop it anyway
+      this.#users.delete(user.username);
+    }
   }
 
   async listUsers(): Promise<UserRecord[]> {
@@ -101,4 +138,12 @@ export class UserStore {
       settings: settingsFromJson(r.value, this.#defaults).settings,
     }));
   }
+}
+
+/** Cached records are shared by every caller: freeze them so no caller can change another's view. */
+function frozenUser(u: UserRecord): UserRecord {
+  for (const p of u.permissions) Object.freeze(p);
+  Object.freeze(u.permissions);
+  Object.freeze(u.unknownJson);
+  return Object.freeze(u);
 }

@@ -7,13 +7,23 @@ import type { SystemKv } from '../user-store.js';
 export class MemorySystemKvTestDouble implements SystemKv {
   readonly #map = new Map<string, Buffer>();
   writes = 0;
+  /** Stands in for systemdb's committed tx id: one more per write. */
+  txId = 0;
+  /** Counts gets, so tests can check what the user cache serves. */
+  gets = 0;
+
+  committedTxId(): number {
+    return this.txId;
+  }
 
   async set(key: Buffer, value: Buffer): Promise<void> {
     this.writes += 1;
+    this.txId += 1;
     this.#map.set(key.toString('hex'), Buffer.from(value));
   }
 
   async get(key: Buffer): Promise<Buffer | undefined> {
+    this.gets += 1;
     const v = this.#map.get(key.toString('hex'));
     return v === undefined ? undefined : Buffer.from(v);
   }
@@ -27,6 +37,7 @@ export class MemorySystemKvTestDouble implements SystemKv {
 
   async delete(key: Buffer): Promise<void> {
     this.writes += 1;
+    this.txId += 1;
     this.#map.delete(key.toString('hex'));
   }
 }

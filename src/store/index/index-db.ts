@@ -9,6 +9,7 @@ import { assert } from '../../common/assert.js';
 import { ImmuError } from '../../common/errors.js';
 import { keySizeBytesMax } from '../../common/limits.js';
 import { txIdBound } from './entry-codec.js';
+import { clearUnsyncedMarker, writeUnsyncedMarker } from './unsynced-marker.js';
 import type { VersionBatch } from './index-batch.js';
 
 /** Bumped whenever the layout of `versions` or `meta` changes; a mismatch rebuilds the index. */
@@ -99,9 +100,18 @@ export class IndexDb {
   readonly #versions: Database<Buffer, Buffer>;
   readonly #meta: Database<Buffer, string>;
   readonly #encoder: RawValueEncoder;
+  /** Set when lmdb runs without fsync: the directory whose unsynced marker a clean close removes. */
+  readonly #unsyncedDir: string | undefined;
 
-  private constructor(env: RootDatabase<Buffer, string>, versions: Database<Buffer, Buffer>, meta: Database<Buffer, string>, encoder: RawValueEncoder) {
+  private constructor(
+    env: RootDatabase<Buffer, string>,
+    versions: Database<Buffer, Buffer>,
+    meta: Database<Buffer, string>,
+    encoder: RawValueEncoder,
+    unsyncedDir: string | undefined,
+  ) {
     this.#env = env;
+    this.#unsyncedDir = unsyncedDir;
     this.#versions = versions;
     this.#meta = meta;
     this.#encoder = encoder;
@@ -110,8 +120,12 @@ export class IndexDb {
   /**
    * Opens or creates the environment in `dir` (which must exist). Throws CORRUPTED_DATA when the
    * data file's meta pages are not lmdb's (lmdb would crash the process on them), else what lmdb throws.
+   * `unsyncedBootId`: run lmdb without fsync (noSync); the caller has checked any earlier marker, and
+   * this writes the marker for boot `unsyncedBootId` before lmdb can write (unsynced-marker.ts).
+   * Undefined: lmdb fsyncs its commits itself (overlappingSync).
    */
-  static open(dir: string, durable: boolean): IndexDb {
+  static open(dir: string, unsyncedBootId: string | undefined): IndexDb {
+    const durable = unsyncedBootId === undefined;
     const problem = lmdbHeaderProblem(join(dir, LMDB_FILE));
     if (problem !== undefined) throw new ImmuError('CORRUPTED_DATA', `index file ${LMDB_FILE}: ${problem}`);
     const env = open<Buffer, string>({
@@ -121,6 +135,7 @@ export class IndexDb {
       ...(durable ? {} : { noSync: true, overlappingSync: false }),
     });
     try {
+      if (unsyncedBootId !== undefined) writeUnsyncedMarker(dir, unsyncedBootId);
       const encoder = new RawValueEncoder();
       const versionsOptions: DatabaseOptions & { name: string; encoder: RawValueEncoder } = {
         name: 'versions',
@@ -133,7 +148,7 @@ export class IndexDb {
       const meta = env.openDB<Buffer, string>({ name: 'meta', encoding: 'binary' });
       const maxKeySize = (versions as unknown as { maxKeySize?: unknown }).maxKeySize;
       assert(typeof maxKeySize === 'number' && maxKeySize >= storeKeyBytesMax, `lmdb max key size ${String(maxKeySize)} < ${storeKeyBytesMax}`);
-      return new IndexDb(env, versions, meta, encoder);
+      return new IndexDb(env, versions, meta, encoder, durable ? undefined : dir);
     } catch (err) {
       void env.close();
       throw err;
@@ -225,8 +240,17 @@ export class IndexDb {
     return this.#versions.getKeys({ start: start ?? EMPTY });
   }
 
+  /** Closes; an unsynced environment is fsynced first and only then loses its marker. */
   async close(): Promise<void> {
+    const dir = this.#unsyncedDir;
+    if (dir !== undefined) {
+      await this.#env.committed;
+      await new Promise<void>((resolve, reject) => {
+        (this.#env as unknown as { sync(cb: (err?: unknown) => void): void }).sync((err) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()));
+      });
+    }
     await this.#env.close();
+    if (dir !== undefined) clearUnsyncedMarker(dir);
   }
 }
 

@@ -66,13 +66,13 @@ describe('lmdb file check', () => {
     const dir = await mkdtemp(join(tmpdir(), 'index-db-'));
     try {
       expect(lmdbHeaderProblem(join(dir, 'index.mdb'))).toBeUndefined();
-      const db = IndexDb.open(dir, true);
+      const db = IndexDb.open(dir, undefined);
       await db.writeBatch([{ key: Buffer.from([0]), version: Buffer.alloc(VERSION_FIXED_BYTES) }], 1, Buffer.alloc(32));
       await db.close();
       expect(lmdbHeaderProblem(join(dir, 'index.mdb'))).toBeUndefined();
       await writeFile(join(dir, 'index.mdb'), Buffer.alloc(8192, 0x5a));
       expect(lmdbHeaderProblem(join(dir, 'index.mdb'))).toMatch(/magic|meta page/);
-      expect(() => IndexDb.open(dir, true)).toThrow(expect.objectContaining({ code: 'CORRUPTED_DATA' }));
+      expect(() => IndexDb.open(dir, undefined)).toThrow(expect.objectContaining({ code: 'CORRUPTED_DATA' }));
       await writeFile(join(dir, 'index.mdb'), Buffer.alloc(10));
       expect(lmdbHeaderProblem(join(dir, 'index.mdb'))).toMatch(/truncated/);
     } finally {

@@ -12,6 +12,7 @@ import type { IndexedValue, StoredTx } from '../types.js';
 import { IndexDb } from './index-db.js';
 import { KeyIndex, type IndexSource } from './key-index.js';
 import { MemorySource } from './memory-source.js';
+import { readUnsyncedMarker, UNSYNCED_MARKER_FILE } from './unsynced-marker.js';
 
 const k = (s: string): Buffer => Buffer.concat([Buffer.from([0x00]), Buffer.from(s)]);
 const v = (s: string): Buffer => Buffer.concat([Buffer.from([0x00]), Buffer.from(s)]);
@@ -88,9 +89,9 @@ describe('KeyIndex lifecycle', () => {
     src.append([{ key: k('a'), value: v('1') }]);
     const index = await KeyIndex.open({ dir, logger: silentLogger(), source: src });
     await expect(index.waitForIndexedTx(5, 20)).rejects.toMatchObject({ code: 'TIMEOUT' });
-    const pending = index.waitForIndexedTx(6, 5_000);
-    await index.close();
-    await expect(pending).rejects.toMatchObject({ code: 'STORE_CLOSED' });
+    const pending = expect(index.waitForIndexedTx(6, 5_000)).rejects.toMatchObject({ code: 'STORE_CLOSED' });
+    await index.close(); // rejects waiters first, then fsyncs and closes lmdb
+    await pending;
     await expect(index.waitForIndexedTx(1)).rejects.toMatchObject({ code: 'STORE_CLOSED' });
     expect(() => index.get(k('a'))).toThrow(expect.objectContaining({ code: 'STORE_CLOSED' }));
   });
@@ -166,6 +167,53 @@ describe('KeyIndex lifecycle', () => {
     await second.close();
   });
 
+  it('unsynced (the default): a marker from another boot discards the index; the same boot or a clean close keeps it', async () => {
+    const src = new MemorySource();
+    fill(src, 8, 3);
+    const bootA = (): string => 'boot-a';
+    const first = await KeyIndex.open({ dir, logger: silentLogger(), source: src, bootId: bootA });
+    await first.waitForIndexedTx(8, 5_000);
+    const expected = snapshot(first);
+    expect(readUnsyncedMarker(dir)).toBe('boot-a'); // written before the first unsynced write
+    await first.close();
+    expect(readUnsyncedMarker(dir)).toBeUndefined(); // a clean close fsyncs lmdb, then drops the marker
+
+    // clean close, then a reboot: the synced index is kept
+    const log1 = capturingLogger();
+    const second = await KeyIndex.open({ dir, logger: log1.logger, source: src, bootId: () => 'boot-b' });
+    expect(second.indexedTxId()).toBe(8);
+    expect(log1.lines.map((l) => l.event)).not.toContain('index.discarded');
+    await second.close();
+
+    // a process crash (marker of this boot left behind): the page cache kept every write, the index is kept
+    await writeFile(join(dir, UNSYNCED_MARKER_FILE), 'boot-b');
+    const log2 = capturingLogger();
+    const third = await KeyIndex.open({ dir, logger: log2.logger, source: src, bootId: () => 'boot-b' });
+    expect(third.indexedTxId()).toBe(8);
+    expect(log2.lines.map((l) => l.event)).not.toContain('index.discarded');
+    await third.close();
+
+    // an OS crash (marker of another boot): the file is not opened; rebuilt from the log, same answers
+    await writeFile(join(dir, UNSYNCED_MARKER_FILE), 'boot-b');
+    await writeFile(join(dir, 'index.mdb'), Buffer.alloc(8192, 0x5a)); // torn pages lmdb must never see
+    const log3 = capturingLogger();
+    const fourth = await KeyIndex.open({ dir, logger: log3.logger, source: src, bootId: () => 'boot-c' });
+    expect(log3.lines.find((l) => l.event === 'index.discarded')).toMatchObject({ reason: 'unsynced_before_restart' });
+    await fourth.waitForIndexedTx(8, 5_000);
+    expect(snapshot(fourth)).toEqual(expected);
+    expect(readUnsyncedMarker(dir)).toBe('boot-c');
+    await fourth.close();
+  });
+
+  it('durable: true keeps lmdb syncing and writes no marker', async () => {
+    const src = new MemorySource();
+    fill(src, 3, 2);
+    const index = await KeyIndex.open({ dir, logger: silentLogger(), source: src, durable: true, bootId: () => 'boot-a' });
+    await index.waitForIndexedTx(3, 5_000);
+    expect(readUnsyncedMarker(dir)).toBeUndefined();
+    await index.close();
+  });
+
   it('discards an index that belongs to another history or is ahead of the log', async () => {
     const a = new MemorySource('a');
     fill(a, 6, 2);
@@ -225,7 +273,7 @@ describe('KeyIndex lifecycle', () => {
     const before = snapshot(first);
     await first.close();
 
-    const db = IndexDb.open(dir, true);
+    const db = IndexDb.open(dir, undefined);
     await db.writeBatch([], 4, src.txs[3]?.alh ?? Buffer.alloc(32)); // meta rewound to tx 4, entries of 5..12 stay
     await db.close();
 

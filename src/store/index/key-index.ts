@@ -21,6 +21,7 @@ import {
   indexReadAheadTxsMax,
 } from './limits.js';
 import { TxReadAhead } from './tx-read-ahead.js';
+import { currentBootId, readUnsyncedMarker } from './unsynced-marker.js';
 
 export interface IndexSource {
   committedTxId(): number;
@@ -34,8 +35,14 @@ export interface KeyIndexOptions {
   readonly logger: Logger;
   readonly source: IndexSource;
   readonly db?: string;
-  /** lmdb fsyncs its commits (default true). False trades a possibly corrupt index after an OS crash for speed. */
+  /**
+   * true: lmdb fsyncs its commits. false (the default where the kernel has a boot id): lmdb does not
+   * fsync; an index left unsynced by an OS crash is discarded and rebuilt at the next open
+   * (unsynced-marker.ts, docs/design/index.md). Without a boot id the index is always synced.
+   */
   readonly durable?: boolean;
+  /** Reads the kernel's boot id (tests simulate a reboot through it). */
+  readonly bootId?: () => string | undefined;
   /** Monotonic milliseconds, for progress rates only. */
   readonly clockMs?: () => number;
 }
@@ -297,16 +304,23 @@ export class KeyIndex {
 
 /** Opens the lmdb env in opts.dir, checks it belongs to this source, and rebuilds it from empty when not. */
 async function openOrRebuild(opts: KeyIndexOptions, log: Logger): Promise<OpenedDb> {
-  const durable = opts.durable !== false;
+  const bootId = (opts.bootId ?? currentBootId)();
+  const unsyncedBootId = opts.durable === true ? undefined : bootId;
   await mkdir(opts.dir, { recursive: true });
   let db: IndexDb | undefined;
   let reason: string | undefined;
   let stall: ImmuError | undefined;
   let indexedTxId = 0;
   try {
-    db = IndexDb.open(opts.dir, durable);
-    const meta = db.readMeta();
-    if (meta === undefined) {
+    // written unsynced during another boot and never closed cleanly: torn pages are possible, and lmdb
+    // trusts its pages (it may crash on them), so the file is not even opened
+    const marker = readUnsyncedMarker(opts.dir);
+    if (marker !== undefined && marker !== bootId) reason = 'unsynced_before_restart';
+    else db = IndexDb.open(opts.dir, unsyncedBootId);
+    const meta = db === undefined ? undefined : db.readMeta();
+    if (db === undefined) {
+      // reason already set
+    } else if (meta === undefined) {
       if (!db.isEmpty()) reason = 'meta_missing';
     } else if (meta.formatVersion !== INDEX_FORMAT_VERSION) {
       reason = 'format_changed';
@@ -332,5 +346,5 @@ async function openOrRebuild(opts: KeyIndexOptions, log: Logger): Promise<Opened
   if (db !== undefined) await db.close();
   await KeyIndex.destroy(opts.dir);
   await mkdir(opts.dir, { recursive: true });
-  return { db: IndexDb.open(opts.dir, durable), indexedTxId: 0, rebuilt: true, stall: undefined };
+  return { db: IndexDb.open(opts.dir, unsyncedBootId), indexedTxId: 0, rebuilt: true, stall: undefined };
 }
