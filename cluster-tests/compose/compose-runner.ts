@@ -292,6 +292,21 @@ export class ComposeRunner {
     return (this.#running.get(service) as Running).exited;
   }
 
+  /**
+   * Runs a one-shot service again with its own command and environment, as a second `docker compose
+   * up` does; resolves with its exit and what it printed (stdout and stderr).
+   */
+  async rerunOneShot(service: string): Promise<ExitInfo & { readonly output: string }> {
+    const s = this.model.services.find((x) => x.name === service);
+    if (s === undefined || !s.oneShot) throw new Error(`${service} is not a one-shot service`);
+    const r = this.#spawn(s);
+    const chunks: Buffer[] = [];
+    r.child.stdout?.on('data', (c: Buffer) => void chunks.push(c));
+    r.child.stderr?.on('data', (c: Buffer) => void chunks.push(c));
+    const e = await r.exited;
+    return { ...e, output: Buffer.concat(chunks).toString('utf8') };
+  }
+
   /** Resolves when the service's process has exited (it must have been started). */
   exited(service: string): Promise<ExitInfo> {
     const r = this.#running.get(service);

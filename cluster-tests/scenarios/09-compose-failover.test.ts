@@ -5,7 +5,8 @@
 //         services, with only the container translations of compose-runner.ts), and an operator's
 //         failover on it keeps every acknowledged write.
 // Faults: SIGKILL of node1 (the primary) after writes acknowledged through node1 alone.
-// Oracle: (1) `immuadmin --output json database failover app --nodes ...` exits 0, promotes node2 or
+// Oracle: (0) the init services run a second time (a second `up`) exit 0 saying `app` exists;
+//         (1) `immuadmin --output json database failover app --nodes ...` exits 0, promotes node2 or
 //         node3, repoints the other, notes node1 unreachable; (2) every acknowledged key reads back
 //         with its value through a failover client given all three addresses (verified reads);
 //         (3) that client's next write lands on the new primary by itself.
@@ -73,7 +74,16 @@ describe(scenario, () => {
     }
     const init = runner.model.services.filter((s) => s.oneShot);
     expect(init.map((s) => s.argv[1])).toEqual(Array(3).fill('/usr/share/immudb/dist/src/cli/immuadmin.js'));
-    expect(init[0]?.argv.join(' ')).toMatch(/database create app --replication-sync-enabled --replication-sync-acks 1/);
+    expect(init[0]?.argv.join(' ')).toMatch(/database create app --if-not-exists --replication-sync-enabled --replication-sync-acks 1/);
+    for (const s of init) expect(s.argv).toContain('--if-not-exists');
+  });
+
+  it('a second `up` is idempotent: each init service runs again, says the database exists, and exits 0', async () => {
+    for (const name of ['init-node1', 'init-node2', 'init-node3']) {
+      const again = await runner.rerunOneShot(name);
+      expect({ name, code: again.code }, again.output).toEqual({ name, code: 0 });
+      expect(again.output).toMatch(/database app already exists: nothing changed/);
+    }
   });
 
   it('keeps every acknowledged write across a SIGKILL of the primary and `immuadmin database failover`', async () => {

@@ -12,7 +12,7 @@ export interface FailoverCandidate {
   /** From the status RPC; undefined when unreachable. */
   readonly role: ReplicationRole | undefined;
   readonly epoch: number;
-  /** ReplicationStatus.promotable: false after local corruption or a data-suspect halt. */
+  /** ReplicationStatus.promotable: a running, non-halted replica whose files verified at start. */
   readonly promotable: boolean;
   readonly halt: HaltKind | undefined;
   readonly committed: TxRef;
@@ -60,7 +60,7 @@ export type FailoverDecision =
 function skipReason(c: FailoverCandidate): string | undefined {
   if (!c.reachable) return 'unreachable';
   if (c.role === 'primary') return 'is a primary';
-  if (!c.promotable) return c.halt !== undefined ? `halted (${c.halt}), its data is suspect` : 'its files failed verification at start';
+  if (!c.promotable) return c.halt !== undefined ? `halted (${c.halt})` : 'not promotable (its replicator is not running, or its files failed verification at start)';
   return undefined;
 }
 
@@ -112,7 +112,9 @@ export function decideFailover(candidates: readonly FailoverCandidate[], probes:
       }
     }
   }
-  const newEpoch = Math.max(...candidates.filter((c) => c.reachable).map((c) => c.epoch)) + 1;
+  // Above every epoch any node reported (unreachable ones report 0): the old primary's when it answers,
+  // and every replica's, so a chosen replica that never learned its primary's epoch cannot reuse it.
+  const newEpoch = Math.max(...candidates.map((c) => c.epoch)) + 1;
   const steps: FailoverStep[] = [{ kind: 'promote', node: chosen.node, epoch: newEpoch }];
   for (const c of candidates) {
     if (c.node === chosen.node || !c.reachable) continue;

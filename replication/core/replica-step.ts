@@ -157,9 +157,11 @@ function onStreamFailed(ctx: ReplicaCtx, failure: StreamFailure): void {
       ctx.acts.push({ kind: 'wakeAt', atMs: s.phase.untilMs });
       return;
     case 'precommit-divergence':
+      learnEpochFromRefusal(ctx, failure.primaryEpoch);
       onPrimaryReportedPrecommitDivergence(ctx, failure.message);
       return;
     case 'commit-divergence':
+      learnEpochFromRefusal(ctx, failure.primaryEpoch);
       halt(ctx, 'commit-divergence', `the primary reports our committed state diverged: ${failure.message}`, s.committed.txId);
       return;
     case 'stale-epoch':
@@ -171,6 +173,18 @@ function onStreamFailed(ctx: ReplicaCtx, failure: StreamFailure): void {
     default:
       unreachable(failure, 'stream failure');
   }
+}
+
+/**
+ * A refusal from an immudb-ts primary carries its epoch: a newer one is persisted like the epoch of
+ * any answer (before anything else), so the status, and a failover reading it, know it. An older one
+ * decides nothing here: the refusal itself is handled as usual.
+ */
+function learnEpochFromRefusal(ctx: ReplicaCtx, primaryEpoch: number | undefined): void {
+  const { s } = ctx;
+  if (primaryEpoch === undefined || primaryEpoch <= s.epoch) return;
+  ctx.acts.push({ kind: 'persistEpoch', epoch: primaryEpoch });
+  s.epoch = primaryEpoch;
 }
 
 function onPrimaryReportedPrecommitDivergence(ctx: ReplicaCtx, message: string): void {

@@ -88,10 +88,14 @@ export type StreamFailure =
   | { readonly kind: 'transient'; readonly message: string }
   /** An immudb async primary's "no new transactions" (immudb-ts primaries long-poll instead). */
   | { readonly kind: 'no-new-tx' }
-  /** The primary checked our ReplicaState and found our precommitted txs are not in its history. */
-  | { readonly kind: 'precommit-divergence'; readonly message: string }
+  /**
+   * The primary checked our ReplicaState and found our precommitted txs are not in its history.
+   * `primaryEpoch`: the refusing primary's epoch when it said (immudb-ts primaries do); learned like
+   * the epoch of any answer.
+   */
+  | { readonly kind: 'precommit-divergence'; readonly message: string; readonly primaryEpoch?: number | undefined }
   /** The primary checked our ReplicaState and found our committed txs are not in its history. */
-  | { readonly kind: 'commit-divergence'; readonly message: string }
+  | { readonly kind: 'commit-divergence'; readonly message: string; readonly primaryEpoch?: number | undefined }
   /** The primary refused us because our epoch is newer than its own: it is a fenced old primary. */
   | { readonly kind: 'stale-epoch'; readonly primaryEpoch: number; readonly message: string }
   /** The primary cannot serve this configuration (sync vs async, protocol, version). */

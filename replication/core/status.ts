@@ -44,7 +44,11 @@ export interface ReplicationStatus {
   readonly syncReplication: boolean;
   readonly syncAcks: number;
   readonly halt: HaltStatus | undefined;
-  /** May this node be promoted? False after local corruption and after halts that make its data suspect. */
+  /**
+   * May a failover promote this node? Only a replica whose replicator runs (connecting or streaming,
+   * not halted, not passive) and whose own files verified at start. An operator can still promote a
+   * halted replica by hand when the halt says nothing about its data (isPromotableAfter).
+   */
   readonly promotable: boolean;
   readonly consecutiveFailures: number;
   /** Primaries only: what each replica reported. */
@@ -53,7 +57,7 @@ export interface ReplicationStatus {
   readonly unsafeCanary: boolean;
 }
 
-/** Halts that say nothing bad about the replica's own data: it stays a promotion candidate. */
+/** Halts that say nothing bad about the replica's own data (an operator may still promote it by hand). */
 const PROMOTABLE_HALTS: ReadonlySet<HaltKind> = new Set<HaltKind>(['stale-epoch', 'incompatible-primary']);
 
 export function isPromotableAfter(kind: HaltKind): boolean {
@@ -80,7 +84,7 @@ export function replicaStatus(s: ReplicaState, nowMs: number): ReplicationStatus
     syncReplication: s.config.syncReplication,
     syncAcks: 0,
     halt,
-    promotable: s.verifiedAtStart && (halt === undefined || isPromotableAfter(halt.kind)),
+    promotable: s.verifiedAtStart && (state === 'running' || state === 'connecting'),
     consecutiveFailures: s.failures,
     replicas: [],
     unsafeCanary: false,

@@ -1,6 +1,7 @@
 // Exports from a replica database to a chained replica (immudb lets replicas feed replicas). A replica
 // has no primary driver: it serves only what it committed (verified and attested), to async replicas
-// only, long-polling like a primary and carrying the epoch it follows. A sync request is refused with
+// only, long-polling like a primary (answering at once a replica behind its epoch) and carrying the
+// epoch it follows. A sync request is refused with
 // REPLICATION_HALTED (scope configuration): acks through a chain would not mean what sync promises.
 import { ImmuError, isImmuError } from '../../src/common/errors.js';
 import type { ExportAnswer, ExportRequest, PrimaryStore } from './primary-driver.js';
@@ -19,7 +20,9 @@ export async function exportFromReplica(
     });
   }
   if (!Number.isSafeInteger(req.txId) || req.txId < 1) throw new ImmuError('INVALID_ARGUMENT', `tx must be a positive tx id, not ${req.txId}`, { field: 'tx' });
-  if (store.committedTxId() < req.txId) {
+  // A chained replica behind our epoch is answered at once, so it learns the epoch in one round trip.
+  const behind = req.epoch !== undefined && req.epoch < epoch;
+  if (store.committedTxId() < req.txId && !behind) {
     try {
       await store.waitForCommit(req.txId, windowMs);
     } catch (err) {

@@ -230,13 +230,17 @@ export class PrimaryDriver {
   /**
    * Long poll: until the tx exists (durably precommitted for sync replicas, committed otherwise), or,
    * for a sync replica holding txs we had not yet committed when we answered, until that commit moves,
-   * or until the window ends. Returns whether the tx can be exported now.
+   * or until the window ends. Returns whether the tx can be exported now. A replica that follows an
+   * older epoch (a fresh one follows 0) is answered at once, state-only if need be: it learns and
+   * persists our epoch within one round trip instead of one long-poll window, so a failover soon
+   * after it connected cannot promote it to the epoch we already hold.
    */
   async #waitForTx(req: ExportRequest, told: TxRef | undefined): Promise<boolean> {
     const target = req.txId;
     const available = (): boolean =>
       req.allowPrecommitted ? this.#store.durablePrecommittedTxId() >= target : this.#store.committedTxId() >= target;
     if (available()) return true;
+    if (req.epoch !== undefined && req.epoch < this.#state.epoch) return false;
     const windowMs = this.#opts.longPollWindowMs ?? exportLongPollWindowMs;
     const waits = [req.allowPrecommitted ? this.#store.waitForDurablePrecommit(target, windowMs) : this.#store.waitForCommit(target, windowMs)];
     if (req.state !== undefined && told !== undefined && req.state.precommitted.txId > told.txId) {

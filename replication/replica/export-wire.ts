@@ -60,8 +60,8 @@ export function streamFailureOf(f: WireFailure): StreamFailure {
   if (f.errorCode === undefined) return immudbFailure(f);
   switch (f.errorCode) {
     case 'REPLICATION_DIVERGENCE':
-      if (f.scope === 'commit') return { kind: 'commit-divergence', message: f.message };
-      if (f.scope === 'precommit') return { kind: 'precommit-divergence', message: f.message };
+      if (f.scope === 'commit') return { kind: 'commit-divergence', message: f.message, primaryEpoch: f.epoch };
+      if (f.scope === 'precommit') return { kind: 'precommit-divergence', message: f.message, primaryEpoch: f.epoch };
       return { kind: 'transient', message: `REPLICATION_DIVERGENCE without a scope: ${f.message}` };
     case 'REPLICATION_STALE_EPOCH':
       return { kind: 'stale-epoch', primaryEpoch: f.epoch ?? 0, message: f.message };

@@ -39,6 +39,8 @@ export const precommittedTxIdBinKey = 'immudbts-precommitted-txid-bin';
 export const replicationScopeTrailer = 'immudbts-replication-scope';
 /** immudb-ts: the ERROR_CATALOG code of a failed call (trailer), so our client branches on codes. */
 export const errorCodeTrailer = 'immudbts-error-code';
+/** immudb-ts: an ImmuError's details as one JSON object (trailer; src/api/error-details.ts). */
+export const errorDetailsTrailer = 'immudbts-error-details';
 
 export type AuthCredentials =
   | { readonly kind: 'session'; readonly sessionId: string }

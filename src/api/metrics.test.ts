@@ -6,13 +6,18 @@ import { indexLagTxsUnhealthy, readiness, type MetricsSource } from './metrics.j
 
 const healthy: DatabaseHealth = { committedTxId: 10, precommittedTxId: 10, indexedTxId: 10, indexLagTxs: 0, indexStalledReason: undefined };
 
-function source(dbs: { name: string; health: DatabaseHealth | undefined }[]): MetricsSource {
+function source(dbs: { name: string; health: DatabaseHealth | undefined; openFailure?: string }[]): MetricsSource {
   return { version: 'test', startedAtMs: 0, databases: () => dbs };
 }
 
 describe('readiness', () => {
   it('is ready when every loaded database indexes', () => {
-    expect(readiness(source([{ name: 'a', health: healthy }, { name: 'b', health: undefined }]))).toEqual({ ready: true, problems: [] });
+    expect(readiness(source([{ name: 'a', health: healthy }, { name: 'b', health: undefined }]))).toEqual({ ready: true, problems: [], degraded: [] });
+  });
+
+  it('stays ready with a database that failed to open at start, and reports it', () => {
+    const r = readiness(source([{ name: 'a', health: healthy }, { name: 'b', health: undefined, openFailure: 'CORRUPTED_DATA: chunk header' }]));
+    expect(r).toEqual({ ready: true, problems: [], degraded: ['b: failed to open at start: CORRUPTED_DATA: chunk header'] });
   });
 
   it('is not ready when an index stalled, and says why', () => {

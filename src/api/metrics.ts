@@ -1,6 +1,8 @@
 // Prometheus metrics and the HTTP endpoints of the metrics port: /metrics, /livez, /readyz, /version.
 // Unlike immudb's, /readyz checks something real: every loaded database is open and its index is not
-// stalled. Per-database gauges are computed at scrape time from the databases' own watermarks, so they
+// stalled. A database that failed to open at start is reported there too, but does not make the node
+// unready: the node serves every other database, and an unready node would be taken out of service
+// (and restarted by orchestrators) for one bad database; `immudb_database_open_failed` alerts on it. Per-database gauges are computed at scrape time from the databases' own watermarks, so they
 // cannot drift from the data.
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -19,7 +21,7 @@ export interface ReplicationMetricSample {
 }
 
 export interface MetricsSource {
-  databases(): readonly { readonly name: string; readonly health: DatabaseHealth | undefined }[];
+  databases(): readonly { readonly name: string; readonly health: DatabaseHealth | undefined; readonly openFailure?: string | undefined }[];
   /** Databases with a replication driver; absent when the node runs no replication. */
   replication?(): readonly ReplicationMetricSample[];
   readonly version: string;
@@ -67,6 +69,16 @@ export class ServerMetrics {
     perDb('immudb_index_lag_txs', 'Committed transactions not yet indexed', (h) => h.indexLagTxs);
     perDb('immudb_index_stalled', '1 when indexing stopped on an error', (h) => (h.indexStalledReason === undefined ? 0 : 1));
     new Gauge({
+      name: 'immudb_database_open_failed',
+      help: '1 for a database that failed to open when the server started (unloaded; the others serve)',
+      labelNames: ['db'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const d of source.databases()) if (d.openFailure !== undefined) this.set({ db: d.name }, 1);
+      },
+    });
+    new Gauge({
       name: 'immudb_loaded_databases',
       help: 'Databases currently loaded',
       registers: [this.registry],
@@ -113,16 +125,20 @@ export class ServerMetrics {
 export interface Readiness {
   readonly ready: boolean;
   readonly problems: readonly string[];
+  /** Reported, not fatal: databases that failed to open at start (the node serves the others). */
+  readonly degraded: readonly string[];
 }
 
 export function readiness(source: MetricsSource): Readiness {
   const problems: string[] = [];
+  const degraded: string[] = [];
   for (const d of source.databases()) {
+    if (d.openFailure !== undefined) degraded.push(`${d.name}: failed to open at start: ${d.openFailure}`);
     if (d.health === undefined) continue;
     if (d.health.indexStalledReason !== undefined) problems.push(`${d.name}: index stalled: ${d.health.indexStalledReason}`);
     else if (d.health.indexLagTxs > indexLagTxsUnhealthy) problems.push(`${d.name}: index lag ${d.health.indexLagTxs} txs`);
   }
-  return { ready: problems.length === 0, problems };
+  return { ready: problems.length === 0, problems, degraded };
 }
 
 /** Starts the metrics HTTP server; resolves with the bound port. */
@@ -152,7 +168,8 @@ export async function startMetricsHttp(
     if (url === '/readyz' || url === '/initz') {
       if (!opts.isServing()) return send(503, 'not serving\n');
       const r = readiness(source);
-      return r.ready ? send(200, 'ready\n') : send(503, `${r.problems.join('\n')}\n`);
+      const degraded = r.degraded.map((line) => `degraded: ${line}\n`).join('');
+      return r.ready ? send(200, `ready\n${degraded}`) : send(503, `${[...r.problems, ...r.degraded.map((line) => `degraded: ${line}`)].join('\n')}\n`);
     }
     if (url === '/version') return send(200, JSON.stringify({ version: source.version }), 'application/json');
     return send(404, 'not found\n');

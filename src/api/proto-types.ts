@@ -1020,6 +1020,8 @@ export interface ReplicationNullableSettingsMsg {
   readonly allowTxDiscarding: NullableBoolMsg | null;
   readonly skipIntegrityCheck: NullableBoolMsg | null;
   readonly waitForIndexing: NullableBoolMsg | null;
+  readonly primaryEpoch: NullableUint64Msg | null;
+  readonly syncAckTimeoutMs: NullableUint32Msg | null;
 }
 /** immudb.schema.ReplicationNullableSettings as given to encode. */
 export interface ReplicationNullableSettingsInit {
@@ -1036,6 +1038,8 @@ export interface ReplicationNullableSettingsInit {
   readonly allowTxDiscarding?: NullableBoolInit | null;
   readonly skipIntegrityCheck?: NullableBoolInit | null;
   readonly waitForIndexing?: NullableBoolInit | null;
+  readonly primaryEpoch?: NullableUint64Init | null;
+  readonly syncAckTimeoutMs?: NullableUint32Init | null;
 }
 
 /** immudb.schema.IndexNullableSettings as decoded. */
@@ -1419,6 +1423,7 @@ export interface DatabaseReplicationStatusMsg {
   readonly halt_code: string;
   readonly halt_reason: string;
   readonly halted_at_ms: Long;
+  readonly promotable: boolean;
 }
 /** immudbts.v1.DatabaseReplicationStatus as given to encode. */
 export interface DatabaseReplicationStatusInit {
@@ -1439,6 +1444,7 @@ export interface DatabaseReplicationStatusInit {
   readonly halt_code?: string;
   readonly halt_reason?: string;
   readonly halted_at_ms?: number | Long;
+  readonly promotable?: boolean;
 }
 
 /** immudbts.v1.ReplicationStatusRequest as decoded. */

@@ -82,7 +82,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     version: node.version,
     startedAtMs: Date.now(),
     databases: () =>
-      node.databases().map((d) => ({ name: d.name, health: d.database === undefined || d.database.closed ? undefined : d.database.health() })),
+      node.databases().map((d) => ({
+        name: d.name,
+        health: d.database === undefined || d.database.closed ? undefined : d.database.health(),
+        ...(d.openFailure === undefined ? {} : { openFailure: `${d.openFailure.code}: ${d.openFailure.reason}` }),
+      })),
     replication: () => node.replicationMetrics(),
   };
   const metrics = new ServerMetrics(source);

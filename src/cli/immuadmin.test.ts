@@ -173,9 +173,19 @@ describe('immuadmin', () => {
       replicationCommitConcurrency: 0,
     });
     await refused(['database', 'update', 'orders', '--replication-sync-enabled'], 1, /needs --replication-sync-acks/);
-    await refused(['database', 'update', 'orders', '--replication-sync-ack-timeout', '5s'], 1, /server/);
+    await refused(['database', 'update', 'orders', '--replication-sync-ack-timeout', '0s'], 1, /--replication-sync-ack-timeout must be between/);
     const sync = (await json(['database', 'update', 'orders', '--replication-sync-enabled', '--replication-sync-acks', '1'])) as { settings: Settings };
     expect(sync.settings.replication).toMatchObject({ replica: false, syncReplication: true, syncAcks: 1 });
+    // Per database, through our extension field (syncAckTimeoutMs = 1002): on update and on create.
+    const timed = (await json(['database', 'update', 'orders', '--replication-sync-ack-timeout', '5s'])) as { settings: Settings };
+    expect(timed.settings.replication).toMatchObject({ syncAcks: 1, syncAckTimeoutMs: 5_000 });
+    const timedCreated = (await json(['database', 'create', 'timed', '--replication-sync-enabled', '--replication-sync-acks', '1', '--replication-sync-ack-timeout', '2s'])) as { settings: Settings };
+    expect(timedCreated.settings.replication).toMatchObject({ syncAcks: 1, syncAckTimeoutMs: 2_000 });
+    // --if-not-exists: a second create exits 0 and says so; without it, DATABASE_EXISTS (exit 2).
+    await refused(['database', 'create', 'timed'], 2, /DATABASE_EXISTS/);
+    expect(await json(['database', 'create', 'timed', '--if-not-exists'])).toMatchObject({ database: 'timed', created: false, alreadyExisted: true });
+    expect(await ok(['database', 'create', 'timed', '--if-not-exists'])).toMatch(/database timed already exists: nothing changed/);
+    expect(await json(['database', 'create', 'fresh', '--if-not-exists'])).toMatchObject({ database: 'fresh', created: true, alreadyExisted: false });
   });
 
   it('logout removes the token file', async () => {

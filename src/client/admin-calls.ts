@@ -52,6 +52,11 @@ export interface DatabaseReplicationStatus {
   readonly haltCode: string;
   readonly haltReason: string;
   readonly haltedAtMs: number;
+  /**
+   * The node's own verdict: a running (connecting or streaming), non-halted replica whose files
+   * verified at start. Only such a replica may be promoted by a failover. False from older servers.
+   */
+  readonly promotable: boolean;
 }
 
 export interface ReplicationStatusResult {
@@ -186,6 +191,7 @@ function replicationStatusFromMsg(d: P.DatabaseReplicationStatusMsg, i: number):
     haltCode: d.halt_code,
     haltReason: d.halt_reason,
     haltedAtMs: toUint(d.halted_at_ms, f('halted_at_ms')),
+    promotable: d.promotable,
   };
 }
 

@@ -2,8 +2,11 @@
 // code in the `immudbts-error-code` trailer (src/api/error-status.ts), which wins; a server that does not
 // (immudb itself, a proxy, grpc-js rejecting the call before any handler ran) is mapped by gRPC status
 // through the one table below. The message is kept for humans; nothing here reads it to decide a code.
+// The server's machine-readable details (`immudbts-error-details`, JSON) become ImmuError.details,
+// beside what the client adds (rpc, endpoint, gRPC status).
 import { ERROR_CATALOG, GrpcStatus, ImmuError, type ErrorCode } from '../common/errors.js';
-import { errorCodeTrailer } from '../api/metadata.js';
+import { decodeErrorDetails } from '../api/error-details.js';
+import { errorCodeTrailer, errorDetailsTrailer } from '../api/metadata.js';
 
 /** The part of a grpc-js ServiceError this mapping reads. */
 export interface GrpcFailure {
@@ -47,6 +50,13 @@ function trailerCode(failure: GrpcFailure): ErrorCode | undefined {
   return undefined;
 }
 
+/** The server's details trailer, decoded as untrusted input; {} when absent or malformed. */
+export function serverDetailsOf(failure: GrpcFailure): Record<string, unknown> {
+  const value = failure.metadata?.get(errorDetailsTrailer)[0];
+  if (value === undefined) return {};
+  return decodeErrorDetails(typeof value === 'string' ? value : value.toString('utf8')) ?? {};
+}
+
 /** The catalog code of a failed call: the trailer's when it names one, else by status. */
 export function errorCodeOf(failure: GrpcFailure): ErrorCode {
   const fromTrailer = trailerCode(failure);
@@ -61,6 +71,7 @@ export function toImmuError(err: unknown, rpc: string, endpoint: string): ImmuEr
   const code = errorCodeOf(failure);
   const text = failure.details !== undefined && failure.details !== '' ? failure.details : (failure.message ?? String(err));
   return new ImmuError(code, text, {
+    ...serverDetailsOf(failure),
     rpc,
     endpoint,
     grpcStatus: failure.code ?? GrpcStatus.UNKNOWN,

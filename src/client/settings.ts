@@ -19,6 +19,14 @@ export interface ReplicationSettings {
   readonly allowTxDiscarding?: boolean;
   readonly skipIntegrityCheck?: boolean;
   readonly waitForIndexing?: boolean;
+  /**
+   * immudb-ts extension (field 1001; immudb servers ignore it). In a promotion: the minimum epoch the
+   * new primary takes (the server uses max(this, its persisted epoch + 1)); otherwise a floor the
+   * persisted epoch is raised to. Replies carry the database's epoch.
+   */
+  readonly primaryEpoch?: number;
+  /** immudb-ts extension (field 1002): how long a sync primary waits for acks, in ms. */
+  readonly syncAckTimeoutMs?: number;
 }
 
 export interface IndexSettings {
@@ -95,6 +103,8 @@ function replicationToInit(r: ReplicationSettings): P.ReplicationNullableSetting
     allowTxDiscarding: wrap(r.allowTxDiscarding),
     skipIntegrityCheck: wrap(r.skipIntegrityCheck),
     waitForIndexing: wrap(r.waitForIndexing),
+    primaryEpoch: wrap(r.primaryEpoch),
+    syncAckTimeoutMs: wrap(r.syncAckTimeoutMs),
   });
 }
 
@@ -153,6 +163,8 @@ function replicationFromMsg(m: P.ReplicationNullableSettingsMsg): ReplicationSet
     allowTxDiscarding: unwrap(m.allowTxDiscarding),
     skipIntegrityCheck: unwrap(m.skipIntegrityCheck),
     waitForIndexing: unwrap(m.waitForIndexing),
+    primaryEpoch: m.primaryEpoch === null || m.primaryEpoch === undefined ? undefined : toUint(m.primaryEpoch.value, 'replicationSettings.primaryEpoch'),
+    syncAckTimeoutMs: unwrap(m.syncAckTimeoutMs),
   });
 }
 

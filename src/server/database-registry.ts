@@ -21,6 +21,18 @@ export interface RegistryEntry {
   store: ImmuStore | undefined;
   /** Was the loaded store opened with external commit allowance? */
   externalCommitAllowance: boolean;
+  /**
+   * Why the database did not open when the node started (its files failed to open or verify); the
+   * rest of the node serves. Cleared when it opens later (LoadDatabase after a repair).
+   */
+  openFailure: OpenFailure | undefined;
+}
+
+export interface OpenFailure {
+  /** The ERROR_CATALOG code of the failure (INTERNAL for a non-ImmuError). */
+  readonly code: string;
+  readonly reason: string;
+  readonly atMs: number;
 }
 
 /** Routes a database's writes (the replication host waits for sync acks there); default store.commit. */
@@ -55,7 +67,13 @@ export class DatabaseRegistry {
   /** Loaded database or a typed error (unknown / unloaded). */
   loaded(name: string): Database {
     const e = this.require(name);
-    if (e.database === undefined) throw new ImmuError('DATABASE_NOT_LOADED', `database '${name}' is not loaded`);
+    if (e.database === undefined) {
+      const f = e.openFailure;
+      if (f !== undefined) {
+        throw new ImmuError('DATABASE_NOT_LOADED', `database '${name}' is not loaded: it failed to open at start (${f.code}: ${f.reason})`, { reason: 'open-failed', openFailureCode: f.code });
+      }
+      throw new ImmuError('DATABASE_NOT_LOADED', `database '${name}' is not loaded`);
+    }
     return e.database;
   }
 
@@ -70,7 +88,7 @@ export class DatabaseRegistry {
   /** Registers a database (not opened). */
   register(name: string, settings: DatabaseSettings): RegistryEntry {
     assert(!this.#entries.has(name), `database ${name} registered twice`);
-    const e: RegistryEntry = { name, settings, database: undefined, store: undefined, externalCommitAllowance: false };
+    const e: RegistryEntry = { name, settings, database: undefined, store: undefined, externalCommitAllowance: false, openFailure: undefined };
     this.#entries.set(name, e);
     return e;
   }
@@ -97,6 +115,7 @@ export class DatabaseRegistry {
     e.database = Database.open({ name, store: dbStore, logger: this.#opts.logger });
     e.store = store;
     e.externalCommitAllowance = external;
+    e.openFailure = undefined;
     return e.database;
   }
 

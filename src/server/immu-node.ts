@@ -16,7 +16,7 @@ import { databaseDir } from './names.js';
 import { ReplicationHost, readEpochFile, writeEpochFile, type ReplicationMetric, type ReplicationTuning } from './replication-host.js';
 import { publicKeyPoint, signState } from '../proof/state-signature.js';
 import { Authenticator, defaultPasswordWarning } from './authenticate.js';
-import { DatabaseRegistry } from './database-registry.js';
+import { DatabaseRegistry, type OpenFailure } from './database-registry.js';
 import { readOrCreateIdentifier } from './identifier.js';
 import { LoginThrottle } from './login-throttle.js';
 import { DEFAULTDB, SYSADMIN_USERNAME, SYSTEMDB, isNormalizedDatabaseName, isReservedDatabaseName, normalizeDatabaseName, normalizeUserDatabaseName } from './names.js';
@@ -232,14 +232,17 @@ export class ImmuNode implements NodeApi, ReplicationNodeApi {
         await this.#users.putDatabaseSettings(name, settings);
         this.#log.info({ event: 'node.database_adopted', db: name });
       }
-      this.#registry.register(name, settings);
-      if (settings.autoload) {
-        try {
-          await this.#openDb(name);
-        } catch (err) {
-          this.#log.error({ event: 'node.database_open_failed', db: name, err });
-          throw err;
-        }
+      const entry = this.#registry.register(name, settings);
+      if (!settings.autoload) continue;
+      try {
+        await this.#openDb(name);
+      } catch (err) {
+        // One database whose files do not open (corrupt, unreadable) must not take the node down: it
+        // stays registered, unloaded, with the reason (DatabaseListV2: not loaded; /readyz: reported).
+        const code = err instanceof ImmuError ? err.code : 'INTERNAL';
+        const reason = err instanceof Error ? err.message : String(err);
+        entry.openFailure = { code, reason, atMs: this.#clock.nowMs() };
+        this.#log.error({ event: 'node.database_open_failed', db: name, code, reason, err }, `database ${name} failed to open; the node serves the others`);
       }
     }
   }
@@ -601,9 +604,9 @@ export class ImmuNode implements NodeApi, ReplicationNodeApi {
     return undefined;
   }
 
-  /** For metrics and health: every registered database with its open handle, if loaded. */
-  databases(): { readonly name: string; readonly database: Database | undefined; readonly settings: DatabaseSettings }[] {
-    return this.#registry.entries().map((e) => ({ name: e.name, database: e.database, settings: e.settings }));
+  /** For metrics and health: every registered database with its open handle, if loaded, and why it did not open at start. */
+  databases(): { readonly name: string; readonly database: Database | undefined; readonly settings: DatabaseSettings; readonly openFailure: OpenFailure | undefined }[] {
+    return this.#registry.entries().map((e) => ({ name: e.name, database: e.database, settings: e.settings, openFailure: e.openFailure }));
   }
 
   get systemDatabase(): Database {

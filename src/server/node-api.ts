@@ -120,6 +120,8 @@ export interface ReplicationStatusView {
   readonly syncReplication: boolean;
   readonly syncAcks: number;
   readonly halt?: { readonly code: ErrorCode; readonly reason: string; readonly atMs: number };
+  /** A running, non-halted replica whose own files verified at start: a failover may promote it. */
+  readonly promotable: boolean;
 }
 
 /**

@@ -304,6 +304,7 @@ function toView(s: ReplicationStatus, settings: DatabaseSettings): ReplicationSt
     syncReplication: s.syncReplication,
     syncAcks: s.syncAcks,
     ...(s.halt === undefined ? {} : { halt: { code: s.halt.code, reason: s.halt.message, atMs: s.halt.atMs } }),
+    promotable: s.promotable,
   };
 }
 
@@ -323,6 +324,7 @@ function idleView(name: string, settings: DatabaseSettings): ReplicationStatusVi
     lagMs: 0,
     syncReplication: r.syncReplication,
     syncAcks: r.syncAcks,
+    promotable: false,
   };
 }
 

@@ -184,18 +184,18 @@ describe('merge on update', () => {
     expect(err).toMatchObject({ code: 'SETTINGS_INVALID', field: 'primaryHost' });
   });
 
-  it('epoch: raised on promotion, never lowered, explicit value must exceed', () => {
+  it('epoch: a promotion takes max(requested, persisted + 1); no update ever lowers it', () => {
     const r = observePrimaryEpoch(replica, 4, later);
     expect(updateDatabaseSettings(r, { replication: { replica: false } }, later).replication.primaryEpoch).toBe(5);
     expect(updateDatabaseSettings(r, { replication: { replica: false, primaryEpoch: 9 } }, later).replication.primaryEpoch).toBe(9);
-    expect(settingsError(() => updateDatabaseSettings(r, { replication: { replica: false, primaryEpoch: 4 } }, later))).toMatchObject({
-      code: 'SETTINGS_INVALID',
-      field: 'primaryEpoch',
-    });
-    expect(settingsError(() => updateDatabaseSettings(r, { replication: { primaryEpoch: 3 } }, later))).toMatchObject({
-      code: 'SETTINGS_INVALID',
-      field: 'primaryEpoch',
-    });
+    // A requested minimum at or below the persisted epoch still yields persisted + 1.
+    expect(updateDatabaseSettings(r, { replication: { replica: false, primaryEpoch: 4 } }, later).replication.primaryEpoch).toBe(5);
+    expect(updateDatabaseSettings(r, { replication: { replica: false, primaryEpoch: 2 } }, later).replication.primaryEpoch).toBe(5);
+    // Without a promotion: a floor, never a decrease.
+    expect(updateDatabaseSettings(r, { replication: { primaryEpoch: 3 } }, later).replication.primaryEpoch).toBe(4);
+    expect(updateDatabaseSettings(r, { replication: { primaryEpoch: 7 } }, later).replication.primaryEpoch).toBe(7);
+    // A replica that never learned its primary's epoch (0) promoted with the failover's minimum.
+    expect(updateDatabaseSettings(replica, { replication: { replica: false, primaryEpoch: 2 } }, later).replication.primaryEpoch).toBe(2);
     const primary = create({});
     expect(updateDatabaseSettings(primary, { maxActiveTransactions: 3 }, later).replication.primaryEpoch).toBe(1);
   });

@@ -176,7 +176,7 @@ export function createDatabaseSettings(
     replication: {
       ...merged.replication,
       // A new primary starts its lineage at epoch 1; a new replica learns it from its primary.
-      primaryEpoch: request.replication?.primaryEpoch ?? (merged.replication.replica ? 0 : 1),
+      primaryEpoch: Math.max(requestedEpoch(request), merged.replication.replica ? 0 : 1),
     },
     createdBy: change.by,
     createdAtMs: change.atMs,
@@ -210,21 +210,27 @@ export function updateDatabaseSettings(
   return settings;
 }
 
+/**
+ * The epoch never goes down. A promotion takes max(requested, persisted + 1): the failover tool asks
+ * for one above every epoch it saw in the cluster, since this replica may never have learned its old
+ * primary's. Any other update may raise it (a floor), never lower it.
+ */
 function nextEpoch(
   before: ReplicationSettings,
   request: DatabaseSettingsUpdate,
   after: ReplicationSettings,
 ): number {
-  const asked = request.replication?.primaryEpoch;
-  if (asked !== undefined && asked < before.primaryEpoch) {
-    throw invalid(`primaryEpoch can not decrease (from ${before.primaryEpoch} to ${asked})`, 'primaryEpoch');
-  }
+  const asked = requestedEpoch(request);
   const promoted = before.replica && !after.replica;
-  if (!promoted) return asked ?? before.primaryEpoch;
-  if (asked !== undefined && asked <= before.primaryEpoch) {
-    throw invalid(`primaryEpoch of a promoted database must exceed ${before.primaryEpoch}`, 'primaryEpoch');
-  }
-  return asked ?? before.primaryEpoch + 1;
+  return Math.max(asked, promoted ? before.primaryEpoch + 1 : before.primaryEpoch);
+}
+
+/** The request's primaryEpoch (0 when absent), refused with SETTINGS_INVALID when it is not an epoch. */
+function requestedEpoch(request: DatabaseSettingsUpdate): number {
+  const asked = request.replication?.primaryEpoch;
+  if (asked === undefined) return 0;
+  intIn('primaryEpoch', asked, 0, Number.MAX_SAFE_INTEGER);
+  return asked;
 }
 
 /** The merge alone: no permanence check, no epoch step, no timestamps, no validation. */

@@ -41,6 +41,28 @@ describe('UserStore', () => {
     await expect(store.ensureAdminUser('', fastHasher, 14)).rejects.toMatchObject({ code: 'PASSWORD_WEAK' });
   });
 
+  it('serves users from memory until systemdb commits anything, including txs it did not write', async () => {
+    const kv = new MemorySystemKvTestDouble();
+    const store = new UserStore(kv, defaults);
+    const bob = newUser({ username: 'bob', hashedPassword: 'h:x', permissions: [], createdBy: 'immudb', atMs: 1 });
+    await store.putUser(bob);
+    const gets = kv.gets;
+    const first = await store.getUser('bob');
+    expect(await store.getUser('bob')).toBe(first);
+    expect(await store.getUser('nobody')).toBeUndefined();
+    expect(await store.getUser('nobody')).toBeUndefined();
+    expect(kv.gets).toBe(gets + 2);
+    expect(Object.isFrozen(first) && Object.isFrozen(first?.permissions)).toBe(true);
+    // a write through the store: the next read sees it
+    await store.putUser({ ...bob, active: false });
+    expect((await store.getUser('bob'))?.active).toBe(false);
+    // a commit that did not go through this store (a replica receiving systemdb by replication)
+    await kv.set(userKey('bob'), Buffer.from(JSON.stringify({ username: 'bob', hashedpassword: 'aDp5', permissions: [], active: true, createdby: 'immudb', createdat: '1970-01-01T00:00:00Z' })));
+    expect((await store.getUser('bob'))?.active).toBe(true);
+    await kv.set(userKey('carol'), Buffer.from(JSON.stringify({ username: 'carol', hashedpassword: 'aDp5', permissions: [], active: true, createdby: 'immudb', createdat: '1970-01-01T00:00:00Z' })));
+    expect((await store.getUser('carol'))?.username).toBe('carol');
+  });
+
   it('with real bcrypt: the stored admin hash verifies', async () => {
     const hasher = new BcryptPasswordHasher(4);
     const store = new UserStore(new MemorySystemKvTestDouble(), defaults);

@@ -438,6 +438,7 @@ function streamFailure(args: Args): StreamFailure {
       return { kind };
     case 'precommit-divergence':
     case 'commit-divergence':
+      return { kind, message: 'reported by the primary', ...(args.has('epoch') ? { primaryEpoch: num(args, 'epoch') } : {}) };
     case 'incompatible':
       return { kind, message: 'reported by the primary' };
     case 'stale-epoch':

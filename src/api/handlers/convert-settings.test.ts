@@ -74,12 +74,17 @@ describe('DatabaseNullableSettings', () => {
     expect(settingsUpdateFromProto(nullable({ maxConcurrency: { value: 4 }, indexSettings: { cacheSize: { value: 10 } }, maxKeyLen: { value: 9 } }))).toEqual({ maxKeyLen: 9 });
   });
 
-  it('effective settings carry every immudb field; our own fields do not travel', () => {
+  it('effective settings carry every immudb field plus our extension fields 1001 and 1002', () => {
     const s = defaultDatabaseSettings({ writeTxHeaderVersion: 0 });
-    const back = settingsUpdateFromProto(nullable(settingsToProto(s)));
+    const back = settingsUpdateFromProto(nullable(settingsToProto({ ...s, replication: { ...s.replication, primaryEpoch: 2 ** 40, syncAckTimeoutMs: 2_500 } })));
     expect(back).toMatchObject({ writeTxHeaderVersion: 0, fileSize: s.fileSize, maxKeyLen: s.maxKeyLen, maxTxEntries: s.maxTxEntries, autoload: true });
-    expect(Object.keys(back.replication ?? {}).sort()).toHaveLength(13);
-    expect(back.replication).not.toHaveProperty('primaryEpoch');
+    expect(Object.keys(back.replication ?? {}).sort()).toHaveLength(15);
+    expect(back.replication).toMatchObject({ primaryEpoch: 2 ** 40, syncAckTimeoutMs: 2_500 });
+  });
+
+  it('a request without our extension fields leaves them absent (an immudb client keeps the current values)', () => {
+    const back = settingsUpdateFromProto(nullable({ replicationSettings: { replica: { value: false } } }));
+    expect(back.replication).toEqual({ replica: false });
   });
 });
 

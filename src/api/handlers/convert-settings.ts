@@ -5,9 +5,9 @@
 // current value. What does not travel, on purpose:
 //   - immudb's store tuning fields (maxConcurrency, maxIOConcurrency, txLogCacheSize, *MaxOpenedFiles,
 //     indexSettings) are accepted and ignored: immudb-ts has no such knobs, and immuadmin may send them;
-//   - our own settings (maxActiveTransactions, syncFrequencyMs, replication.primaryEpoch,
-//     replication.syncAckTimeoutMs) have no immudb field and immudbts.proto has no settings message;
-//     they come from server flags and the settings rules (the epoch is raised on promotion).
+//   - our own maxActiveTransactions and syncFrequencyMs have no field: they come from server flags.
+// replication.primaryEpoch and replication.syncAckTimeoutMs travel in our extension fields of
+// ReplicationNullableSettings (numbers 1001, 1002: immudb peers skip them as unknown fields).
 import { ImmuError } from '../../common/errors.js';
 import type { DatabaseSettings, DatabaseSettingsUpdate, ReplicationSettings } from '../../server/settings.js';
 import { updateFromLegacySettings } from '../../server/settings-sources.js';
@@ -19,15 +19,20 @@ import type {
   NullableBoolMsg,
   NullableStringMsg,
   NullableUint32Msg,
+  NullableUint64Msg,
   ReplicationNullableSettingsInit,
   ReplicationNullableSettingsMsg,
 } from '../proto-types.js';
-import { toUint32 } from '../convert.js';
+import { toUint, toUint32 } from '../convert.js';
 
 type Nullable<T> = { readonly value: T } | null | undefined;
 
 function u32(msg: NullableUint32Msg | null | undefined, field: string): number | undefined {
   return msg === null || msg === undefined ? undefined : toUint32(msg.value, field);
+}
+
+function u64(msg: NullableUint64Msg | null | undefined, field: string): number | undefined {
+  return msg === null || msg === undefined ? undefined : toUint(msg.value, field);
 }
 
 function bool(msg: NullableBoolMsg | null | undefined): boolean | undefined {
@@ -65,6 +70,8 @@ function replicationFromProto(m: ReplicationNullableSettingsMsg): ReplicationUpd
     allowTxDiscarding: bool(m.allowTxDiscarding),
     skipIntegrityCheck: bool(m.skipIntegrityCheck),
     waitForIndexing: bool(m.waitForIndexing),
+    primaryEpoch: u64(m.primaryEpoch, f('primaryEpoch')),
+    syncAckTimeoutMs: u32(m.syncAckTimeoutMs, f('syncAckTimeoutMs')),
   });
 }
 
@@ -99,6 +106,8 @@ function replicationUpdateToProto(r: ReplicationUpdate): ReplicationNullableSett
     allowTxDiscarding: wrap(r.allowTxDiscarding),
     skipIntegrityCheck: wrap(r.skipIntegrityCheck),
     waitForIndexing: wrap(r.waitForIndexing),
+    primaryEpoch: wrap(r.primaryEpoch),
+    syncAckTimeoutMs: wrap(r.syncAckTimeoutMs),
   });
 }
 
@@ -118,9 +127,8 @@ export function settingsUpdateToProto(u: DatabaseSettingsUpdate): DatabaseNullab
 
 /** Effective settings as replies carry them: every field immudb has, present. */
 export function settingsToProto(s: DatabaseSettings): DatabaseNullableSettingsInit {
-  const { primaryEpoch: _epoch, syncAckTimeoutMs: _timeout, ...replication } = s.replication satisfies ReplicationSettings;
   return settingsUpdateToProto({
-    replication,
+    replication: s.replication satisfies ReplicationSettings,
     fileSize: s.fileSize,
     maxKeyLen: s.maxKeyLen,
     maxValueLen: s.maxValueLen,

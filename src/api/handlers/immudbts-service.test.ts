@@ -32,6 +32,7 @@ const halted: DatabaseReplicationStatus = {
   syncReplication: true,
   syncAcks: 0,
   halt: { code: 'REPLICATION_DIVERGENCE', reason: 'tx 41 does not chain', atMs: 1_700_000_000_000 },
+  promotable: false,
 };
 
 class ReplicatingNodeDouble extends SingleDatabaseNodeDouble implements ReplicationStatusProvider {
@@ -67,7 +68,7 @@ describe('ImmudbTs.ReplicationStatus', () => {
   });
 
   it('status conversion round-trips without a halt, and refuses unknown enums and error codes', () => {
-    const running: DatabaseReplicationStatus = { ...halted, state: 'running', role: 'primary' };
+    const running: DatabaseReplicationStatus = { ...halted, state: 'running', role: 'replica', promotable: true };
     delete (running as { halt?: unknown }).halt;
     const msg = throughWire<DatabaseReplicationStatusMsg>('immudbts.v1.DatabaseReplicationStatus', replicationStatusToProto(running));
     expect(replicationStatusFromProto(msg)).toEqual(running);

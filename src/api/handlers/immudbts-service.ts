@@ -39,6 +39,8 @@ export interface DatabaseReplicationStatus {
   readonly syncAcks: number;
   /** Set when state is 'halted'. */
   readonly halt?: { readonly code: ErrorCode; readonly reason: string; readonly atMs: number };
+  /** A running, non-halted replica whose own files verified at start (see replication/core/status.ts). */
+  readonly promotable: boolean;
 }
 
 /** What a node offers when it runs replication. `database` empty = every database the caller may see. */
@@ -82,6 +84,7 @@ export function replicationStatusToProto(s: DatabaseReplicationStatus): Database
     halt_code: s.halt?.code ?? '',
     halt_reason: s.halt?.reason ?? '',
     halted_at_ms: s.halt?.atMs ?? 0,
+    promotable: s.promotable,
   };
 }
 
@@ -114,6 +117,7 @@ export function replicationStatusFromProto(m: DatabaseReplicationStatusMsg): Dat
     lagMs: toUint(m.lag_ms, 'lag_ms'),
     syncReplication: m.sync_replication,
     syncAcks: toUint32(m.sync_acks, 'sync_acks'),
+    promotable: m.promotable,
     ...(haltCode !== ''
       ? { halt: { code: errorCode(haltCode), reason: m.halt_reason, atMs: toInt64(m.halted_at_ms, 'halted_at_ms') } }
       : {}),

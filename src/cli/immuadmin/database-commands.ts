@@ -8,8 +8,16 @@ import type { CommandDef } from '../tool-common/command.js';
 import { fields } from '../tool-common/output.js';
 import { withAdmin } from './connect.js';
 import { createSettings, databaseFlagSpecs, preflightUpdate, updateSettings } from './database-flags.js';
+import type { FlagSpec } from '../flags.js';
 import { deleteFlags } from './flags.js';
 import { databaseListJson, databaseListText, settingsJson, settingsText } from './render.js';
+
+/** `database create --if-not-exists`: CreateDatabaseV2 ifNotExists, so a second run (compose init) exits 0. */
+const ifNotExistsFlag: FlagSpec = {
+  name: 'if-not-exists',
+  type: 'bool',
+  description: 'succeed (exit 0, saying so) when the database already exists; its settings are left as they are',
+};
 
 function nameArg(raw: string | undefined): string {
   const name = (raw ?? '').trim();
@@ -39,13 +47,21 @@ export const databaseCommands: readonly CommandDef[] = [
     summary: 'create a database (replica with --replication-primary HOST[:PORT] or the --replication-* flags)',
     minArgs: 1,
     maxArgs: 1,
-    flags: databaseFlagSpecs,
+    flags: [...databaseFlagSpecs, ifNotExistsFlag],
     run: async (ctx) => {
       const name = nameArg(ctx.args[0]);
       const settings = createSettings(name, ctx.flags);
+      const ifNotExists = ctx.flags.bool('if-not-exists') === true;
       return withAdmin(ctx, async (c) => {
-        const r = await admin.createDatabaseV2(c, name, settings);
-        return { json: { database: r.name, created: true, settings: settingsJson(r.settings) }, text: `database ${r.name} created\n${settingsText(r.name, r.settings)}` };
+        const r = await admin.createDatabaseV2(c, name, settings, ifNotExists);
+        // The server returns the existing database's settings untouched: the flags given were not applied.
+        if (r.alreadyExisted) {
+          return {
+            json: { database: r.name, created: false, alreadyExisted: true, settings: settingsJson(r.settings) },
+            text: `database ${r.name} already exists: nothing changed (its settings were not updated)\n${settingsText(r.name, r.settings)}`,
+          };
+        }
+        return { json: { database: r.name, created: true, alreadyExisted: false, settings: settingsJson(r.settings) }, text: `database ${r.name} created\n${settingsText(r.name, r.settings)}` };
       });
     },
   },

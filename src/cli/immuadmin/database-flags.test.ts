@@ -38,6 +38,11 @@ describe('database create flags', () => {
     expect(() => createSettings('d', flags('--replication-passive', '--replication-primary-host', 'h'))).toThrow(/drop --replication-primary-host/);
     expect(() => createSettings('d', flags('--replication-primary', 'h', ...creds, '--replication-sync-ack-timeout', '1s'))).toThrow(/primary setting/);
   });
+
+  it('sends a per-database sync ack timeout for a primary, in ms', () => {
+    expect(createSettings('d', flags('--replication-sync-enabled', '--replication-sync-acks', '1', '--replication-sync-ack-timeout', '5s')).replication).toMatchObject({ syncAcks: 1, syncAckTimeoutMs: 5_000 });
+    expect(() => createSettings('d', flags('--replication-sync-ack-timeout', '0s'))).toThrow(/must be between/);
+  });
 });
 
 describe('database update flags', () => {

@@ -8,12 +8,17 @@
 //     cleared, so the result validates instead of failing on a leftover allow-tx-discarding;
 //   - settings fixed at creation are refused on update with a clear message.
 // `--replication-primary HOST[:PORT]` is shorthand for a replica of the same-named database there.
+// `--replication-sync-ack-timeout` travels in our extension field of ReplicationNullableSettings
+// (syncAckTimeoutMs = 1002; immudb servers ignore it).
 // Pure: flags (and, for update, the current settings) in, settings out or a UsageError.
 import type { DatabaseSettings, ReplicationSettings } from '../../client/index.js';
 import { UsageError } from '../tool-common/cli-error.js';
 import type { FlagReader, FlagSpec } from '../flags.js';
 
 export const primaryPortDefault = 3322;
+/** Bounds of --replication-sync-ack-timeout, in ms (the server's own maximum is the same day). */
+export const syncAckTimeoutMsMin = 1;
+export const syncAckTimeoutMsMax = 24 * 60 * 60 * 1000;
 
 export const replicationFlagSpecs: readonly FlagSpec[] = [
   { name: 'replication-is-replica', type: 'bool', aliases: ['replication-enabled'], description: 'the database is a replica (read-only, fed by replication)' },
@@ -31,7 +36,7 @@ export const replicationFlagSpecs: readonly FlagSpec[] = [
   { name: 'replication-allow-tx-discarding', type: 'bool', description: 'discard precommitted txs that diverge from the primary (replica only)' },
   { name: 'replication-skip-integrity-check', type: 'bool', description: 'accepted for compatibility (replica only); immudb-ts always verifies' },
   { name: 'replication-wait-for-indexing', type: 'bool', description: 'apply each tx only after indexing the previous (replica only)' },
-  { name: 'replication-sync-ack-timeout', type: 'duration', description: 'how long a sync primary waits for acks (server-wide today: see docs/cli.md)' },
+  { name: 'replication-sync-ack-timeout', type: 'duration', description: 'how long a sync primary waits for acks before a write fails with SYNC_ACK_TIMEOUT, e.g. 5s (primary only; server default --replication-sync-ack-timeout)' },
 ];
 
 export const storeFlagSpecs: readonly FlagSpec[] = [
@@ -131,6 +136,7 @@ function givenReplication(dbName: string, f: FlagReader): { given: Mutable<Repli
   set('allowTxDiscarding', f.bool('replication-allow-tx-discarding'));
   set('skipIntegrityCheck', f.bool('replication-skip-integrity-check'));
   set('waitForIndexing', f.bool('replication-wait-for-indexing'));
+  set('syncAckTimeoutMs', intIn(f, 'replication-sync-ack-timeout', syncAckTimeoutMsMin, syncAckTimeoutMsMax));
   return { given, passive };
 }
 
@@ -181,12 +187,6 @@ function storeSettings(f: FlagReader): Mutable<DatabaseSettings> {
   return s;
 }
 
-function refuseAckTimeout(f: FlagReader): void {
-  if (f.has('replication-sync-ack-timeout')) {
-    throw new UsageError('--replication-sync-ack-timeout cannot be set per database yet (immudb\'s settings messages have no such field): start the server with --replication-sync-ack-timeout');
-  }
-}
-
 /** Settings for `database create <name>`. */
 export function createSettings(dbName: string, f: FlagReader): DatabaseSettings {
   const { given, passive } = givenReplication(dbName, f);
@@ -197,7 +197,6 @@ export function createSettings(dbName: string, f: FlagReader): DatabaseSettings 
     given.primaryPort = primaryPortDefault;
   }
   checkResult(given, f, passive, true);
-  refuseAckTimeout(f);
   const settings = storeSettings(f);
   if (Object.keys(given).length > 0) settings.replication = given;
   return settings;
@@ -237,7 +236,6 @@ export function updateSettings(dbName: string, f: FlagReader, current: DatabaseS
   // server may not return the stored password); becoming a replica or moving the primary is.
   const touchesPrimary = before.replica !== true || given.primaryHost !== undefined || given.primaryDatabase !== undefined || given.primaryPort !== undefined;
   checkResult(merged, f, passive, touchesPrimary);
-  refuseAckTimeout(f);
   const settings = storeSettings(f);
   if (Object.keys(given).length > 0) settings.replication = given;
   return settings;

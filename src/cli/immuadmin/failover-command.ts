@@ -2,7 +2,9 @@
 // Logs in to every node (same user and password everywhere), probes each (ReplicationStatus and
 // CurrentState of the database; unreachable nodes are noted, not fatal), reads the Alh values the
 // decision needs (TxById), lets replication/core/failover.ts decide, then promotes the chosen replica
-// (UpdateDatabaseV2 replica=false: the server raises the epoch) and repoints the others at it.
+// (UpdateDatabaseV2 replica=false with primaryEpoch = 1 + the highest epoch any probed node reported,
+// the old primary included when it answers: the server takes max(that, its own + 1), so a replica that
+// never learned its primary's epoch cannot come out at the old primary's epoch) and repoints the others.
 // Exit codes: 0 done, 2 a server error (what was done so far is printed), 3 refused as unsafe.
 import { immutableStateFromMsg } from '../../client/decode.js';
 import { txById } from '../../client/kv-calls.js';
@@ -97,7 +99,7 @@ async function runStep(step: FailoverStep, db: string, login: Login, timeoutMs: 
   try {
     await client.login(login.user, login.password);
     if (step.kind === 'promote') {
-      await updateDatabase(client, db, { replication: promoteSettings(syncAcks) });
+      await updateDatabase(client, db, { replication: promoteSettings(syncAcks, step.epoch) });
       const after = (await replicationStatus(client, db)).databases.find((d) => d.database === db);
       return { kind: 'promote', node: step.node, ok: true, ...(after !== undefined ? { epoch: after.epoch } : {}) };
     }

@@ -1,5 +1,6 @@
 // The pure half of `immuadmin database failover`: --nodes parsing, what a node's report means to the
-// decision core (a halted replica with suspect data is not promotable, an unreachable node is noted),
+// decision core (promotable is the node's own verdict, an unreachable node is noted, the new epoch is
+// above every epoch any node reported),
 // the settings each step sends, and the refusal as JSON. The real command runs in cluster scenario 09.
 import { describe, expect, it } from 'vitest';
 import type { DatabaseReplicationStatus } from '../../client/index.js';
@@ -12,7 +13,7 @@ function status(role: DatabaseReplicationStatus['role'], extra: Partial<Database
   return {
     database: 'app', role, state: 'running', primaryHost: '', primaryPort: 0, primaryDatabase: '', epoch: 1,
     committedTxId: 3, precommittedTxId: 3, primaryCommittedTxId: 3, lagTxs: 0, lagMs: 0, syncReplication: true, syncAcks: 0,
-    haltCode: '', haltReason: '', haltedAtMs: 0, ...extra,
+    haltCode: '', haltReason: '', haltedAtMs: 0, promotable: role === 'replica', ...extra,
   };
 }
 
@@ -30,11 +31,14 @@ describe('parseNodes', () => {
 });
 
 describe('candidateOf', () => {
-  it('maps halts to promotability: stale epoch stays a candidate, divergence and corruption do not', () => {
+  it('takes promotable from the status RPC, never from the halt code', () => {
     expect(haltKindOf('')).toBeUndefined();
-    expect(candidateOf(report('a:1', status('replica', { state: 'halted', haltCode: 'REPLICATION_STALE_EPOCH' }))).promotable).toBe(true);
-    expect(candidateOf(report('a:1', status('replica', { state: 'halted', haltCode: 'REPLICATION_DIVERGENCE' }))).promotable).toBe(false);
-    expect(candidateOf(report('a:1', status('replica', { state: 'halted', haltCode: 'CORRUPTED_DATA' }))).promotable).toBe(false);
+    // A halt the old derivation called harmless: the node says not promotable, and that decides.
+    expect(candidateOf(report('a:1', status('replica', { state: 'halted', haltCode: 'REPLICATION_STALE_EPOCH', promotable: false }))).promotable).toBe(false);
+    expect(candidateOf(report('a:1', status('replica', { state: 'halted', haltCode: 'CORRUPTED_DATA', promotable: false }))).promotable).toBe(false);
+    // Not halted, but its files failed verification (or it is passive): the node says so.
+    expect(candidateOf(report('a:1', status('replica', { promotable: false }))).promotable).toBe(false);
+    expect(candidateOf(report('a:1', status('replica', { state: 'connecting' }))).promotable).toBe(true);
   });
 
   it('an unreachable node is not reachable, with the genesis as its tips', () => {
@@ -46,7 +50,7 @@ describe('candidateOf', () => {
 
 describe('settings and output', () => {
   it('promotion clears replica settings; a repoint sends only the new primary address', () => {
-    expect(promoteSettings(1)).toMatchObject({ replica: false, syncReplication: true, syncAcks: 1, primaryHost: '' });
+    expect(promoteSettings(1, 4)).toMatchObject({ replica: false, syncReplication: true, syncAcks: 1, primaryHost: '', primaryEpoch: 4 });
     expect(repointSettings('127.0.0.2:3322')).toEqual({ replica: true, primaryHost: '127.0.0.2', primaryPort: 3322 });
     expect(repointSettings('[::1]:3323')).toEqual({ replica: true, primaryHost: '::1', primaryPort: 3323 });
   });
@@ -72,5 +76,19 @@ describe('settings and output', () => {
     nodes[2] = { ...nodes[2]!, committed: ref(3, 1), precommitted: ref(4, 2) };
     const decision = decideFailover(nodes.map(candidateOf), [], { switchover: false });
     expect(decision).toMatchObject({ kind: 'promote', node: 'c:1', steps: [{ kind: 'promote', node: 'c:1' }, { kind: 'repoint', node: 'b:1', primaryNode: 'c:1' }] });
+  });
+
+  it('the new epoch is above every reported epoch: a chosen replica that never learned its primary\'s is raised past it', () => {
+    // Fresh cluster: b never heard from the primary (epoch 0), c did (epoch 1); b wins on name order.
+    const down = [report('a:1', undefined, 0, 'down'), report('b:1', status('replica', { epoch: 0 }), 0), report('c:1', status('replica', { epoch: 1 }), 0)];
+    const d1 = decideFailover(down.map(candidateOf), [], { switchover: false });
+    expect(d1).toMatchObject({ kind: 'promote', node: 'b:1', newEpoch: 2 });
+    expect(d1.kind === 'promote' ? d1.steps[0] : undefined).toEqual({ kind: 'promote', node: 'b:1', epoch: 2 });
+    // The old primary still answers (switchover) and no replica knows its epoch 3.
+    const live = [report('a:1', status('primary', { epoch: 3 })), report('b:1', status('replica', { epoch: 0 })), report('c:1', status('replica', { epoch: 0 }))];
+    expect(decideFailover(live.map(candidateOf), [], { switchover: true })).toMatchObject({ kind: 'promote', newEpoch: 4 });
+    // A node whose status came back but whose state could not be read still counts.
+    const partial = [report('a:1', undefined, 0, 'down'), report('b:1', status('replica', { epoch: 1 })), { ...report('c:1', status('replica', { epoch: 5 })), error: 'CurrentState failed' }];
+    expect(decideFailover(partial.map(candidateOf), [], { switchover: false })).toMatchObject({ kind: 'promote', node: 'b:1', newEpoch: 6 });
   });
 });

@@ -7,7 +7,7 @@ import { normalizeEndpoint } from '../../client/connection.js';
 import { ImmuError } from '../../common/errors.js';
 import { EMPTY_HASH } from '../../proof/index.js';
 import type { FailoverCandidate, FailoverDecision } from '../../../replication/core/failover.js';
-import { isPromotableAfter, type ReplicationRole } from '../../../replication/core/status.js';
+import type { ReplicationRole } from '../../../replication/core/status.js';
 import { HALT_CODES, type HaltKind, type TxRef } from '../../../replication/core/types.js';
 import { UsageError } from '../tool-common/cli-error.js';
 import { fields, table } from '../tool-common/output.js';
@@ -86,7 +86,11 @@ function roleOf(s: DatabaseReplicationStatus): ReplicationRole | undefined {
 
 const genesis: TxRef = { txId: 0, alh: EMPTY_HASH };
 
-/** The core's view of one node. A node that could not be fully probed counts as unreachable. */
+/**
+ * The core's view of one node. A node that could not be fully probed counts as unreachable (its epoch,
+ * when its status came back, still counts towards the new epoch). `promotable` is the node's own
+ * verdict from ReplicationStatus, never guessed from the halt code.
+ */
 export function candidateOf(r: NodeReport): FailoverCandidate {
   const s = r.status;
   const usable = r.error === undefined && s !== undefined && r.committed !== undefined && r.precommitted !== undefined;
@@ -96,7 +100,7 @@ export function candidateOf(r: NodeReport): FailoverCandidate {
     reachable: usable,
     role: s === undefined ? undefined : roleOf(s),
     epoch: s?.epoch ?? 0,
-    promotable: halt === undefined || isPromotableAfter(halt),
+    promotable: s?.promotable === true,
     halt,
     committed: r.committed ?? genesis,
     precommitted: r.precommitted ?? genesis,
@@ -109,9 +113,12 @@ export function syncAcksFor(flag: number | undefined, promoted: NodeReport | und
   return promoted?.status?.syncReplication === true && replicasLeft > 0 ? 1 : 0;
 }
 
-/** UpdateDatabaseV2 settings that turn a replica into the primary (the server raises its epoch). */
-export function promoteSettings(syncAcks: number): ReplicationSettings {
-  return { ...clearedReplicaSettings, replica: false, syncReplication: syncAcks > 0, syncAcks };
+/**
+ * UpdateDatabaseV2 settings that turn a replica into the primary. `epoch` is the failover's minimum
+ * (above every epoch any probed node reported); the server takes max(epoch, its own persisted + 1).
+ */
+export function promoteSettings(syncAcks: number, epoch: number): ReplicationSettings {
+  return { ...clearedReplicaSettings, replica: false, syncReplication: syncAcks > 0, syncAcks, primaryEpoch: epoch };
 }
 
 /** A replica follows the new primary; its other settings (user, password, sync) stay as they are. */

@@ -34,6 +34,8 @@ export function settingsText(name: string, s: DatabaseSettings): string {
   }
   add('sync replication', r.syncReplication);
   add('sync acks', r.syncAcks);
+  if (r.replica !== true) add('sync ack timeout ms', r.syncAckTimeoutMs);
+  add('primary epoch', r.primaryEpoch);
   add('file size', s.fileSize);
   add('max key len', s.maxKeyLen);
   add('max value len', s.maxValueLen);
