@@ -55,6 +55,7 @@ export function startReplica(config: ReplicaConfig, local: ReplicaLocalState, rn
     lagSamples: [],
     consistencyCheckAtMs: nowMs + config.consistencyCheckIntervalMs,
     consistencyCheckOutstanding: false,
+    lastConsistencyCheck: undefined,
     verifiedAtStart: local.verifiedAtStart,
   };
   const ctx: ReplicaCtx = { s, acts: [], nowMs };
@@ -82,6 +83,9 @@ export function stepReplica(state: ReplicaState, ev: ReplicaEvent): ReplicaStep 
       break;
     case 'connectFailed':
       if (ctx.s.phase.kind === 'connecting') failAndBackOff(ctx);
+      break;
+    case 'primarySignatureInvalid':
+      if (ctx.s.phase.kind === 'connecting') halt(ctx, 'primary-signature-invalid', ev.message);
       break;
     case 'received':
       onReceived(ctx, ev);
@@ -245,6 +249,10 @@ function onConsistencyChecked(ctx: ReplicaCtx, outcome: Extract<ReplicaEvent, { 
   s.consistencyCheckAtMs = ctx.nowMs + s.config.consistencyCheckIntervalMs;
   if (outcome.kind === 'mismatch') {
     halt(ctx, 'consistency-proof-failed', `committed tx ${s.committed.txId} is not provably in the primary's history: ${outcome.message}`, s.committed.txId);
+  } else if (outcome.kind === 'signature-invalid') {
+    halt(ctx, 'primary-signature-invalid', outcome.message);
+  } else if (outcome.kind === 'ok') {
+    s.lastConsistencyCheck = { atMs: ctx.nowMs, txId: s.committed.txId, primaryTxId: outcome.primaryTxId };
   }
 }
 

@@ -80,6 +80,8 @@ export interface ReplicaState {
   readonly lagSamples: readonly LagSample[];
   readonly consistencyCheckAtMs: number;
   readonly consistencyCheckOutstanding: boolean;
+  /** The last consistency check that proved our committed state part of the primary's history. */
+  readonly lastConsistencyCheck: { readonly atMs: number; readonly txId: number; readonly primaryTxId: number } | undefined;
   readonly verifiedAtStart: boolean;
 }
 
@@ -104,6 +106,8 @@ export type StreamFailure =
 export type ConsistencyOutcome =
   | { readonly kind: 'ok'; readonly primaryTxId: number }
   | { readonly kind: 'mismatch'; readonly message: string }
+  /** A primary public key is configured and the primary's state is unsigned or its signature is wrong. */
+  | { readonly kind: 'signature-invalid'; readonly message: string }
   | { readonly kind: 'unavailable'; readonly message: string };
 
 export type ReplicaEvent =
@@ -111,6 +115,11 @@ export type ReplicaEvent =
   | { readonly kind: 'stop'; readonly nowMs: number }
   | { readonly kind: 'connected'; readonly nowMs: number }
   | { readonly kind: 'connectFailed'; readonly nowMs: number; readonly message: string }
+  /**
+   * At session start the primary's signed state failed the configured public key (unsigned, or a bad
+   * signature): the driver reports this instead of `connected`.
+   */
+  | { readonly kind: 'primarySignatureInvalid'; readonly nowMs: number; readonly message: string }
   | {
       readonly kind: 'received';
       readonly nowMs: number;

@@ -51,6 +51,8 @@ export interface ReplicationStatus {
    */
   readonly promotable: boolean;
   readonly consecutiveFailures: number;
+  /** Replicas only: when the periodic consistency check last proved our committed state (undefined: never). */
+  readonly lastConsistencyCheckAtMs: number | undefined;
   /** Primaries only: what each replica reported. */
   readonly replicas: readonly ReplicaAckStatus[];
   /** True only on a primary running the lost-write canary (unsafe-canary.ts). */
@@ -86,6 +88,7 @@ export function replicaStatus(s: ReplicaState, nowMs: number): ReplicationStatus
     halt,
     promotable: s.verifiedAtStart && (state === 'running' || state === 'connecting'),
     consecutiveFailures: s.failures,
+    lastConsistencyCheckAtMs: s.lastConsistencyCheck?.atMs,
     replicas: [],
     unsafeCanary: false,
   };
@@ -111,6 +114,7 @@ export function primaryStatus(s: PrimaryState, nowMs: number): ReplicationStatus
         : { kind: 'stale-epoch', code: 'REPLICATION_STALE_EPOCH', message: `replaced by a primary at epoch ${s.fencedByEpoch}`, txId: undefined, atMs: nowMs },
     promotable: false,
     consecutiveFailures: 0,
+    lastConsistencyCheckAtMs: undefined,
     replicas: s.replicas.map((r) => ({
       replicaId: r.replicaId,
       epoch: r.epoch,

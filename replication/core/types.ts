@@ -25,6 +25,11 @@ export function sameEndpoint(a: PrimaryEndpoint | undefined, b: PrimaryEndpoint 
 
 /** Why a replica stopped replicating. Each kind maps to one stable error code (HALT_CODES). */
 export type HaltKind =
+  /**
+   * A primary public key is configured and the primary's signed state (CurrentState) carries no
+   * signature, or one that does not verify with that key: this is not the primary we trust.
+   */
+  | 'primary-signature-invalid'
   /** The primary sent a tx that fails verification or contradicts what it sent before. */
   | 'forged-tx'
   /** The replica committed something the primary does not have (or has differently). Never discarded. */
@@ -43,6 +48,8 @@ export type HaltKind =
   | 'incompatible-primary';
 
 export const HALT_CODES = {
+  // listed before forged-tx: readers mapping a code back to one kind (failover-plan.ts) keep forged-tx
+  'primary-signature-invalid': 'PROOF_FAILED',
   'forged-tx': 'PROOF_FAILED',
   'commit-divergence': 'REPLICATION_DIVERGENCE',
   'precommit-divergence': 'REPLICATION_DIVERGENCE',

@@ -1,6 +1,7 @@
 // The replica's gRPC connection to its primary, on grpc-js with the repository's proto codecs: a session
 // (OpenSession on primaryDatabase, kept alive), streamExportTx calls carrying the followed epoch as a
-// header, and the consistency proof (CurrentState + VerifiableTxById). Kept deliberately small: no
+// header, the primary's signed state (CurrentState) and the consistency proof (VerifiableTxById). The
+// signature is checked by the driver (primary-state-check.ts), not here. Kept deliberately small: no
 // retries (the core decides those), no TLS yet (immudb's replicator does not verify the primary either).
 import { Client, credentials, Metadata, type MethodDefinition, type ServiceError } from '@grpc/grpc-js';
 import { readChunkedMessage } from '../../src/api/chunks.js';
@@ -12,6 +13,7 @@ import type { ChunkMsg, ExportTxRequestInit, ImmutableStateMsg, OpenSessionRespo
 import { checkConsistencyProof, type ConsistencyOutcome, type TxRef } from '../core/index.js';
 import { decodeExportAnswer, streamFailureOf } from './export-wire.js';
 import type { ExportRequestWire, ExportStream, ExportStreamHandlers, PrimaryConnector, PrimaryLogin, PrimarySession } from './primary-connection.js';
+import type { PrimarySignedState } from './primary-state-check.js';
 
 /** Deadline of login, keep-alive, state and proof calls. */
 export const primaryCallTimeoutMs = 5_000;
@@ -68,7 +70,7 @@ export class GrpcPrimaryConnector implements PrimaryConnector {
         { username: Buffer.from(login.username), password: Buffer.from(login.password), databaseName: login.database },
         new Metadata(),
       );
-      return new GrpcPrimarySession(client, res.sessionID, login.database);
+      return new GrpcPrimarySession(client, res.sessionID);
     } catch (err) {
       client.close();
       throw err;
@@ -79,14 +81,12 @@ export class GrpcPrimaryConnector implements PrimaryConnector {
 class GrpcPrimarySession implements PrimarySession {
   readonly #client: Client;
   readonly #sessionId: string;
-  readonly #database: string;
   readonly #keepAlive: NodeJS.Timeout;
   #closed = false;
 
-  constructor(client: Client, sessionId: string, database: string) {
+  constructor(client: Client, sessionId: string) {
     this.#client = client;
     this.#sessionId = sessionId;
-    this.#database = database;
     this.#keepAlive = setInterval(() => {
       unaryCall(this.#client, 'KeepAlive', {}, this.#md()).catch(() => undefined);
     }, sessionKeepAliveMs);
@@ -161,10 +161,12 @@ class GrpcPrimarySession implements PrimarySession {
     };
   }
 
-  async proveConsistency(local: TxRef): Promise<ConsistencyOutcome> {
-    const state = immutableStateFromProto(await unaryCall<ImmutableStateMsg>(this.#client, 'CurrentState', {}, this.#md())).state;
-    if (state.db !== '' && state.db !== this.#database) return { kind: 'unavailable', message: `CurrentState answered for database ${state.db}` };
-    const primary = { txId: state.txId, alh: state.txHash };
+  async currentState(): Promise<PrimarySignedState> {
+    const signed = immutableStateFromProto(await unaryCall<ImmutableStateMsg>(this.#client, 'CurrentState', {}, this.#md()));
+    return { db: signed.state.db, committed: { txId: signed.state.txId, alh: signed.state.txHash }, signature: signed.signature };
+  }
+
+  async proveConsistency(local: TxRef, primary: TxRef): Promise<ConsistencyOutcome> {
     if (primary.txId <= local.txId) return checkConsistencyProof(local, primary, undefined);
     const vtx = await unaryCall<VerifiableTxMsg>(this.#client, 'VerifiableTxById', { tx: primary.txId, proveSinceTx: local.txId }, this.#md());
     const proof = verifiableTxFromProto(vtx).verifiableTx.dualProof;

@@ -3,6 +3,7 @@
 // gRPC implementation (grpc-connector.ts) is injected by the composition root, so the node and the
 // driver stay free of src/api, and tests can put a forging primary behind the same seam.
 import type { ConsistencyOutcome, StreamFailure, TxRef } from '../core/index.js';
+import type { PrimarySignedState } from './primary-state-check.js';
 
 export interface PrimaryLogin {
   readonly host: string;
@@ -45,8 +46,13 @@ export interface ExportStream {
 export interface PrimarySession {
   /** Opens streamExportTx carrying `epoch` as the `immudbts-primary-epoch` request header. */
   openStream(epoch: number, handlers: ExportStreamHandlers): ExportStream;
-  /** Proves `local` is part of the primary's current committed history (CurrentState + VerifiableTxById). */
-  proveConsistency(local: TxRef): Promise<ConsistencyOutcome>;
+  /** The primary's CurrentState of the database, with its signature when the primary signs states. */
+  currentState(): Promise<PrimarySignedState>;
+  /**
+   * Proves `local` is part of the primary's history up to `primary` (its committed state, as read by
+   * currentState): VerifiableTxById(primary, proveSinceTx = local), checked by checkConsistencyProof.
+   */
+  proveConsistency(local: TxRef, primary: TxRef): Promise<ConsistencyOutcome>;
   close(): Promise<void>;
 }
 

@@ -3,8 +3,10 @@
 // each step's actions are performed in order, and the batch stops at the first failure, reported as
 // localFailure (persist before you send: persistEpoch completes before the request that depends on it).
 // Applies run through one serial queue via the store's verifying replicate path. The network is behind
-// PrimaryConnector (primary-connection.ts). A halt stops this database's replication only; the status,
-// the metrics and the `replication.halted` event say why.
+// PrimaryConnector (primary-connection.ts). With a configured primary public key, the primary's signed
+// state is checked at every session start and every consistency check (primary-state-check.ts). A halt
+// stops this database's replication only; the status, the metrics and the `replication.halted` event say why.
+import type { KeyObject } from 'node:crypto';
 import { isImmuError } from '../../src/common/errors.js';
 import type { Logger } from '../../src/common/log.js';
 import type { ImmuStore } from '../../src/store/immu-store.js';
@@ -13,6 +15,7 @@ import {
   replicaStatus,
   startReplica,
   stepReplica,
+  type ConsistencyOutcome,
   type ReplicaAction,
   type ReplicaConfig,
   type ReplicaEvent,
@@ -21,6 +24,7 @@ import {
 } from '../core/index.js';
 import { readLocalState, type LocalStateStore } from './local-state.js';
 import type { ExportAnswerWire, ExportStream, PrimaryConnector, PrimarySession } from './primary-connection.js';
+import { primarySignatureFailure } from './primary-state-check.js';
 
 /** The core wants a tick at least this often (response timeouts, consistency checks). */
 export const replicaTickIntervalMs = 1_000;
@@ -41,6 +45,11 @@ export interface ReplicaDriverOptions {
   /** This server's UUID: ReplicaState.UUID, how the primary counts our acks. */
   readonly serverUuid: string;
   readonly connector: PrimaryConnector | undefined;
+  /**
+   * The key the primary must sign its state with (`--replication-primary-public-key`); undefined: the
+   * state's signature is not checked. Never a way to turn any other verification off.
+   */
+  readonly primaryPublicKey?: KeyObject | undefined;
   /** Durably records a newer primary epoch for this database (fsynced before it resolves). */
   persistEpoch(epoch: number): Promise<void>;
   readonly logger: Logger;
@@ -243,9 +252,8 @@ export class ReplicaDriver {
           void session.close();
           return;
         }
-        this.#session = session;
         this.#log.info({ event: 'replication.connected', db: this.#db, primary }, 'connected to primary');
-        this.#feed({ kind: 'connected', nowMs: this.#now() });
+        void this.#startSession(gen, session);
       },
       (err: unknown) => {
         if (gen !== this.#connGen) return;
@@ -253,6 +261,38 @@ export class ReplicaDriver {
         this.#feed({ kind: 'connectFailed', nowMs: this.#now(), message: (err as Error).message });
       },
     );
+  }
+
+  /**
+   * A session starts streaming only once the primary's signed state passed the configured public key
+   * (no key: at once). A bad or missing signature halts; failing to read the state is transient.
+   */
+  async #startSession(gen: number, session: PrimarySession): Promise<void> {
+    const key = this.#opts.primaryPublicKey;
+    let failure: string | undefined;
+    if (key !== undefined) {
+      try {
+        failure = primarySignatureFailure(key, this.#primaryDatabase(), await session.currentState());
+      } catch (err) {
+        void session.close().catch(() => undefined);
+        if (gen !== this.#connGen) return;
+        this.#feed({ kind: 'connectFailed', nowMs: this.#now(), message: `reading the primary's signed state: ${(err as Error).message}` });
+        return;
+      }
+    }
+    if (gen !== this.#connGen || this.#stopped || failure !== undefined) void session.close().catch(() => undefined);
+    if (gen !== this.#connGen || this.#stopped) return;
+    if (failure !== undefined) {
+      this.#feed({ kind: 'primarySignatureInvalid', nowMs: this.#now(), message: failure });
+      return;
+    }
+    if (key !== undefined) this.#log.info({ event: 'replication.primary_state_verified', db: this.#db }, "the primary's signed state verified");
+    this.#session = session;
+    this.#feed({ kind: 'connected', nowMs: this.#now() });
+  }
+
+  #primaryDatabase(): string {
+    return this.#state.config.primary?.database ?? this.#db;
   }
 
   #disconnect(): void {
@@ -377,12 +417,32 @@ export class ReplicaDriver {
       queueMicrotask(() => this.#feed({ kind: 'consistencyChecked', nowMs: this.#now(), outcome: { kind: 'unavailable', message: 'not connected' } }));
       return;
     }
-    session.proveConsistency(committed).then(
-      (outcome) => {
-        this.#log.info({ event: 'replication.consistency_checked', db: this.#db, txId: committed.txId, outcome: outcome.kind }, 'consistency with the primary checked');
+    this.#proveConsistency(session, committed).then(
+      ({ outcome, primaryTxId }) => {
+        this.#log.info(
+          { event: 'replication.consistency_checked', db: this.#db, txId: committed.txId, primaryTxId, outcome: outcome.kind, signed: this.#opts.primaryPublicKey !== undefined },
+          'consistency with the primary checked',
+        );
         this.#feed({ kind: 'consistencyChecked', nowMs: this.#now(), outcome });
       },
-      (err: unknown) => this.#feed({ kind: 'consistencyChecked', nowMs: this.#now(), outcome: { kind: 'unavailable', message: (err as Error).message } }),
+      (err: unknown) => {
+        const message = (err as Error).message;
+        this.#log.info({ event: 'replication.consistency_checked', db: this.#db, txId: committed.txId, outcome: 'unavailable', err: message }, 'consistency check could not run');
+        this.#feed({ kind: 'consistencyChecked', nowMs: this.#now(), outcome: { kind: 'unavailable', message } });
+      },
     );
+  }
+
+  /** CurrentState (signature-checked when a key is configured), then the dual proof up to it. */
+  async #proveConsistency(session: PrimarySession, local: Parameters<PrimarySession['proveConsistency']>[0]): Promise<{ outcome: ConsistencyOutcome; primaryTxId: number | undefined }> {
+    const state = await session.currentState();
+    const database = this.#primaryDatabase();
+    if (state.db !== '' && state.db !== database) {
+      return { outcome: { kind: 'unavailable', message: `CurrentState answered for database ${state.db}` }, primaryTxId: undefined };
+    }
+    const key = this.#opts.primaryPublicKey;
+    const failure = key === undefined ? undefined : primarySignatureFailure(key, database, state);
+    if (failure !== undefined) return { outcome: { kind: 'signature-invalid', message: failure }, primaryTxId: state.committed.txId };
+    return { outcome: await session.proveConsistency(local, state.committed), primaryTxId: state.committed.txId };
   }
 }

@@ -42,6 +42,12 @@ export interface ServerOptions {
   readonly replicationFlags?: ServerReplicationFlags;
   readonly hashWorkers?: number;
   readonly shutdownDrainMs?: number;
+  /**
+   * `--replication-primary-public-key`: every replica database of this server requires its primary's
+   * state signed with this key (session start and each consistency check); a bad or missing signature
+   * halts that database's replication (PROOF_FAILED, primary-signature-invalid).
+   */
+  readonly replicationPrimaryPublicKey?: KeyObject;
   /** Replication timing knobs (tests, cluster harness); defaults otherwise. */
   readonly replicationTuning?: ReplicationTuning;
 }
@@ -72,6 +78,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     replicationFlags: opts.replicationFlags ?? { replica: false },
     ...(opts.hashWorkers === undefined ? {} : { hashWorkers: opts.hashWorkers }),
     replicaConnector: new GrpcPrimaryConnector(),
+    ...(opts.replicationPrimaryPublicKey === undefined ? {} : { replicaPrimaryPublicKey: opts.replicationPrimaryPublicKey }),
     ...(opts.replicationTuning === undefined ? {} : { replicationTuning: opts.replicationTuning }),
   });
   const statusProvider: ReplicationStatusProvider = node; // the node serves the ImmudbTs status RPC

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ImmuError } from '../common/errors.js';
 import { createLogger } from '../common/log.js';
-import { loadSigningKey } from '../proof/state-signature.js';
+import { loadPublicKey, loadSigningKey } from '../proof/state-signature.js';
 import { startServer } from '../api/server-main.js';
 import type { Logger } from '../common/log.js';
 import {
@@ -61,6 +61,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   const logger = createLogger({ level: cfg.logLevel, ...(cfg.logFile === undefined ? {} : { destination: cfg.logFile }), name: 'immudb' });
   const signingKey = cfg.signingKeyPath === undefined ? undefined : loadSigningKey(readPem(cfg.signingKeyPath, 'signing key'));
   const r = cfg.replication;
+  const primaryPublicKey = r.primaryPublicKeyPath === undefined ? undefined : loadPublicKey(readPem(r.primaryPublicKeyPath, 'primary public key'));
   const unsafeCanary = unsafeCanaryFromEnv(env, logger);
   const server = await startServer({
     dir: resolve(cfg.dir),
@@ -98,6 +99,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       waitForIndexing: r.waitForIndexing,
       syncAckTimeoutMs: r.syncAckTimeoutMs,
     },
+    ...(primaryPublicKey === undefined ? {} : { replicationPrimaryPublicKey: primaryPublicKey }),
     ...(unsafeCanary === undefined ? {} : { replicationTuning: { unsafeCanary } }),
   });
   let signals = 0;

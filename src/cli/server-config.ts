@@ -54,7 +54,7 @@ export const serverFlagSpecs: readonly FlagSpec[] = [
   { name: 'replication-skip-integrity-check', type: 'bool', defaultValue: 'false', description: 'accepted for compatibility; verification is never skipped' },
   { name: 'replication-wait-for-indexing', type: 'bool', defaultValue: 'false', description: 'wait for the index before acking' },
   { name: 'replication-sync-ack-timeout', type: 'duration', defaultValue: '10s', description: 'how long a sync primary waits for replica acks before failing the write' },
-  { name: 'replication-primary-public-key', type: 'string', description: 'PEM public key the primary signs its state with; replicas check it' },
+  { name: 'replication-primary-public-key', type: 'string', description: 'path to the PEM (P-256) public key the primary must sign its state with; every replica database on this server checks it at session start and at each consistency check, and halts on an unsigned or wrongly signed state' },
 ];
 
 export interface TlsConfig {

@@ -79,6 +79,8 @@ export interface NodeConfig {
   readonly hashWorkers?: number;
   /** How replica databases reach their primary (the composition root passes the gRPC connector). */
   readonly replicaConnector?: PrimaryConnector;
+  /** Replica databases require their primary's state signed with this key (`--replication-primary-public-key`). */
+  readonly replicaPrimaryPublicKey?: KeyObject;
   readonly replicationTuning?: ReplicationTuning;
 }
 
@@ -147,6 +149,7 @@ export class ImmuNode implements NodeApi, ReplicationNodeApi {
       logger: log,
       serverUuid: id.text,
       connector: cfg.replicaConnector,
+      primaryPublicKey: cfg.replicaPrimaryPublicKey,
       persistEpoch: async (name, epoch) => {
         if (node === undefined) throw new ImmuError('STORE_CLOSED', 'the node is starting');
         await node.#persistEpoch(name, epoch);

@@ -3,7 +3,7 @@
 // this on open/close/update and routes writes, export requests, external replicateTx and the status RPC
 // here; the drivers do the replication I/O. The network connector is injected (the composition root
 // passes the gRPC one), so src/server does not depend on src/api.
-import { randomInt } from 'node:crypto';
+import { randomInt, type KeyObject } from 'node:crypto';
 import { open as openFile, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImmuError } from '../common/errors.js';
@@ -46,6 +46,11 @@ export interface ReplicationHostOptions {
   readonly logger: Logger;
   readonly serverUuid: string;
   readonly connector: PrimaryConnector | undefined;
+  /**
+   * `--replication-primary-public-key`: every replica database of this node requires its primary's
+   * state to be signed with this key (checked at session start and at each consistency check).
+   */
+  readonly primaryPublicKey?: KeyObject | undefined;
   /** Durably records a newer primary epoch in the database's settings. */
   readonly persistEpoch: (database: string, epoch: number) => Promise<void>;
   readonly tuning?: ReplicationTuning;
@@ -69,6 +74,8 @@ export interface ReplicationMetric {
   readonly lagTxs: number;
   readonly lagMs: number;
   readonly epoch: number;
+  /** Replicas: when the periodic consistency check last passed (undefined: never, or a primary). */
+  readonly lastConsistencyCheckAtMs: number | undefined;
 }
 
 export class ReplicationHost {
@@ -194,7 +201,8 @@ export class ReplicationHost {
     const out: ReplicationMetric[] = [];
     for (const a of this.#dbs.values()) {
       const s = a.primary?.status() ?? a.replica?.status();
-      if (s !== undefined) out.push({ db: a.name, halted: s.state === 'halted', lagTxs: s.lagTxs, lagMs: s.lagMs, epoch: s.epoch });
+      if (s === undefined) continue;
+      out.push({ db: a.name, halted: s.state === 'halted', lagTxs: s.lagTxs, lagMs: s.lagMs, epoch: s.epoch, lastConsistencyCheckAtMs: s.lastConsistencyCheckAtMs });
     }
     return out;
   }
@@ -233,6 +241,7 @@ export class ReplicationHost {
       verifiedAtStart: a.verified,
       serverUuid: this.#opts.serverUuid,
       connector: this.#opts.connector,
+      primaryPublicKey: this.#opts.primaryPublicKey,
       persistEpoch: async (epoch) => {
         await this.#opts.persistEpoch(a.name, epoch);
         a.settings = { ...a.settings, replication: { ...a.settings.replication, primaryEpoch: Math.max(epoch, a.settings.replication.primaryEpoch) } };

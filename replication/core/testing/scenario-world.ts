@@ -158,6 +158,8 @@ export class ScenarioWorld {
         return { kind: 'connected', nowMs };
       case 'connect-failed':
         return { kind: 'connectFailed', nowMs, message: 'connection refused' };
+      case 'signature-invalid':
+        return { kind: 'primarySignatureInvalid', nowMs, message: "the primary's state carries a bad signature" };
       case 'recv':
         return this.#received(args);
       case 'stream-failed':
@@ -177,7 +179,14 @@ export class ScenarioWorld {
         return {
           kind: 'consistencyChecked',
           nowMs,
-          outcome: outcome === 'ok' ? { kind: 'ok', primaryTxId: num(args, 'primary', 0) } : outcome === 'mismatch' ? { kind: 'mismatch', message: 'dual proof failed' } : { kind: 'unavailable', message: 'primary unreachable' },
+          outcome:
+            outcome === 'ok'
+              ? { kind: 'ok', primaryTxId: num(args, 'primary', 0) }
+              : outcome === 'mismatch'
+                ? { kind: 'mismatch', message: 'dual proof failed' }
+                : outcome === 'signature-invalid'
+                  ? { kind: 'signature-invalid', message: "the primary's state carries a bad signature" }
+                  : { kind: 'unavailable', message: 'primary unreachable' },
         };
       }
       case 'local-failure':
@@ -454,6 +463,7 @@ function renderStatus(st: ReplicationStatus): string {
     `committed=${st.committedTxId} precommitted=${st.precommittedTxId} primaryCommitted=${st.primaryCommittedTxId} lagTxs=${st.lagTxs} lagMs=${st.lagMs}`,
     `promotable=${st.promotable} failures=${st.consecutiveFailures} unsafeCanary=${st.unsafeCanary}`,
   ];
+  if (st.lastConsistencyCheckAtMs !== undefined) lines.push(`lastConsistencyCheckAtMs=${st.lastConsistencyCheckAtMs}`);
   if (st.halt !== undefined) lines.push(`halt=${st.halt.kind} code=${st.halt.code} at=${st.halt.atMs}: ${st.halt.message}`);
   for (const r of st.replicas) {
     lines.push(`replica ${r.replicaId} epoch=${r.epoch} c=${r.committedTxId} p=${r.precommittedTxId} ${r.standing} lagTxs=${r.lagTxs} seenAgoMs=${r.lastSeenAgoMs}${r.divergence === undefined ? '' : ` (${r.divergence})`}`);
