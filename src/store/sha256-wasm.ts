@@ -45,7 +45,6 @@ const I32_SHL = 0x74;
 const I32_SHR_U = 0x76;
 const I32_ROTL = 0x77;
 const I32_ROTR = 0x78;
-const I32_LT_U = 0x49;
 const I32_GE_U = 0x4f;
 const CALL = 0x10;
 const BLOCK = 0x02;

@@ -5,7 +5,6 @@ import * as admin from '../../client/admin-calls.js';
 import { ImmuError } from '../../common/errors.js';
 import { UsageError } from '../tool-common/cli-error.js';
 import type { CommandDef } from '../tool-common/command.js';
-import { fields } from '../tool-common/output.js';
 import { withAdmin } from './connect.js';
 import { createSettings, databaseFlagSpecs, preflightUpdate, updateSettings } from './database-flags.js';
 import type { FlagSpec } from '../flags.js';
