@@ -6,8 +6,6 @@ export const databaseNameCharsMax = 128;
 export const usernameCharsMax = 63;
 /** bcrypt only reads the first 72 bytes of a password; longer ones are refused, never silently cut. */
 export const passwordBytesMax = 72;
-export const strongPasswordCharsMin = 8;
-export const strongPasswordCharsMax = 32;
 
 // password hashing
 export const bcryptCost = 10;

@@ -8,8 +8,6 @@ import { ImmuError } from '../common/errors.js';
 import {
   databaseNameCharsMax,
   passwordBytesMax,
-  strongPasswordCharsMax,
-  strongPasswordCharsMin,
   usernameCharsMax,
 } from './limits.js';
 
@@ -107,27 +105,4 @@ export function validateNewPassword(password: string): void {
   }
 }
 
-/**
- * immudb's "strong password" rule, used by clients (immuclient refuses, immuadmin warns): 8..32
- * characters, at least one uppercase letter, one digit and one punctuation mark or symbol, and
- * nothing but letters, digits, punctuation and symbols. Returns the first problem, or undefined.
- */
-export function strongPasswordProblem(password: string): string | undefined {
-  const chars = [...password];
-  if (chars.length < strongPasswordCharsMin || chars.length > strongPasswordCharsMax) {
-    return `password must be ${strongPasswordCharsMin} to ${strongPasswordCharsMax} characters`;
-  }
-  let upper = false;
-  let digit = false;
-  let symbol = false;
-  for (const c of chars) {
-    if (/\p{Lu}/u.test(c)) upper = true;
-    else if (/\p{Nd}/u.test(c)) digit = true;
-    else if (/[\p{P}\p{S}]/u.test(c)) symbol = true;
-    else if (!/\p{L}/u.test(c)) return 'password may only contain letters, digits, punctuation and symbols';
-  }
-  if (!upper) return 'password needs at least one uppercase letter';
-  if (!digit) return 'password needs at least one digit';
-  if (!symbol) return 'password needs at least one punctuation mark or symbol';
-  return undefined;
-}
+export { strongPasswordProblem } from '../common/password-policy.js';

@@ -3,7 +3,7 @@
 // changed right away (immudb forces it; scripts get the warning in the output instead).
 import { changePassword } from '../../client/admin-calls.js';
 import { serverInfo, health } from '../../client/kv-calls.js';
-import { strongPasswordProblem } from '../tool-common/strong-password.js';
+import { strongPasswordProblem } from '../../common/password-policy.js';
 import { UsageError } from '../tool-common/cli-error.js';
 import type { CommandContext, CommandDef } from '../tool-common/command.js';
 import { loginAndSave, logoutAndForget } from '../tool-common/login-flow.js';

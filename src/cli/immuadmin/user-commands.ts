@@ -4,7 +4,7 @@
 // a terminal (immudb asks "continue anyway?").
 import * as admin from '../../client/admin-calls.js';
 import { Permission, type User } from '../../client/index.js';
-import { strongPasswordProblem } from '../tool-common/strong-password.js';
+import { strongPasswordProblem } from '../../common/password-policy.js';
 import { UsageError } from '../tool-common/cli-error.js';
 import type { CommandContext, CommandDef } from '../tool-common/command.js';
 import { fields, table } from '../tool-common/output.js';

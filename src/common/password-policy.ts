@@ -1,7 +1,7 @@
-// immudb's client-side "strong password" rule (8..32 characters, an uppercase letter, a digit and a
-// punctuation mark or symbol; nothing but letters, digits, punctuation and symbols). A copy of
-// src/server/names.ts's strongPasswordProblem so the tools do not load server modules;
-// strong-password.test.ts keeps the two in agreement. Pure.
+// immudb's "strong password" rule (8..32 characters, an uppercase letter, a digit and a punctuation
+// mark or symbol; nothing but letters, digits, punctuation and symbols). Clients enforce it (immuclient
+// refuses, immuadmin asks); the server only requires non-empty. Lives in common so the tools and the
+// server share one copy without the tools loading server modules. Pure.
 
 export const strongPasswordCharsMin = 8;
 export const strongPasswordCharsMax = 32;
