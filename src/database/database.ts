@@ -37,7 +37,7 @@ import type {
 } from './types.js';
 import { checkUserMetadata, isExpired, nonNegativeInt, requireBytes, requireKey } from './validation.js';
 import { checkProveSinceTx, verifiableEntryFor, verifiableTxFor, verifiableWrite } from './verifiable.js';
-import { checkPlannedEntries, commitEntries } from './writes.js';
+import { checkPlannedEntries, commitEntries, plainSetEntries } from './writes.js';
 
 export interface DatabaseOpenOptions {
   readonly name: string;
@@ -101,14 +101,7 @@ export class Database {
 
   async set(req: SetRequest): Promise<TxHeader> {
     const ctx = this.#open();
-    const version = ctx.store.writeTxHeaderVersion;
-    const entries = requireList(req.kvs, 'kvs').map((kv): EntryInput => {
-      const metadata = checkUserMetadata(kv.metadata, version);
-      const key = encodeKey(requireKey(kv.key));
-      const value = encodePlainValue(requireBytes(kv.value, 'value'));
-      return metadata === undefined ? { key, value } : { key, value, metadata };
-    });
-    return commitEntries(ctx, entries, req);
+    return commitEntries(ctx, plainSetEntries(requireList(req.kvs, 'kvs'), ctx.store.writeTxHeaderVersion), req);
   }
 
   /** Tombstones (deleted metadata, empty value) for keys that exist and are live; else KEY_NOT_FOUND. */

@@ -5,9 +5,10 @@
 // and rebuilt from the tx log on open when needed (see immu-store recovery). No fsync on the hot path.
 import { assert } from '../common/assert.js';
 import { ImmuError } from '../common/errors.js';
-import { leafHash, nodeHash, splitPoint } from '../proof/hash.js';
+import { splitPoint } from '../proof/hash.js';
 import { AppendLog } from './append-log.js';
 import { frontierAppend, nodesUntil, storedNodePosition } from './aht-math.js';
+import { wasmLeafHash as leafHash, wasmNodeHash as nodeHash } from './node-hasher.js';
 
 const DIGEST = 32;
 const DATA_RECORD_BYTES = 4 + DIGEST;
@@ -28,6 +29,9 @@ export class AhtLog {
   #frontier: Array<Buffer | undefined> = [];
   readonly #cache = new Map<number, Buffer>();
   #unflushedLeaves = 0;
+  /** root() of the current size, computed at most once per size (precommit asks once per tx). */
+  #root: Buffer | undefined;
+  #rootStale = true;
 
   constructor(logs: AhtLogs) {
     this.#logs = logs;
@@ -44,6 +48,7 @@ export class AhtLog {
   /** Sets the in-memory state for `n` leaves already in the files (frontier read from the tree log). */
   load(n: number): void {
     this.#size = n;
+    this.#rootStale = true;
     this.#cache.clear();
     this.#frontier = [];
     for (let b = 0, bit = 1; bit <= n; b++, bit *= 2) {
@@ -56,11 +61,14 @@ export class AhtLog {
 
   /** Root over all leaves (from the frontier); undefined for an empty tree. */
   root(): Buffer | undefined {
+    if (!this.#rootStale) return this.#root;
     let carry: Buffer | undefined;
     for (const f of this.#frontier) {
       if (f === undefined) continue;
       carry = carry === undefined ? f : nodeHash(f, carry);
     }
+    this.#root = carry;
+    this.#rootStale = false;
     return carry;
   }
 
@@ -74,6 +82,7 @@ export class AhtLog {
     alh.copy(dataRec, 4);
     this.#logs.data.append(dataRec);
     this.#size = n;
+    this.#rootStale = true;
     if (++this.#unflushedLeaves >= ahtFlushEveryLeaves) this.flush();
   }
 

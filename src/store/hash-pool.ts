@@ -1,8 +1,13 @@
 // A small pool of worker threads that run hashPackedTx (tx-hashing.ts) for large txs, so SHA-256 of
 // thousands of entries per tx does not serialize on the main thread. Small txs are hashed inline: the
-// round trip costs more than it saves. The packed tx's ArrayBuffer is transferred to the worker and back
-// (no copy). A SharedArrayBuffer was measured and rejected: a worker isolate allocates so little that it
-// rarely collects, so every posted SAB stayed alive there (+100-150 MiB RSS over 1M entries).
+// round trip costs more than it saves. Each worker owns one SharedArrayBuffer arena, posted to it once
+// (again only when a larger tx needs a larger arena): a job copies the packed tx into the arena, the
+// worker hashes it in place and answers with a number, and the hashed record part is copied back. Two
+// alternatives were measured and rejected: transferring the packed tx's ArrayBuffer (a fresh one per tx,
+// detached on each post: postMessage was 12% of the main thread in 1000-KV Sets, and this layout cut the
+// server's CPU per KV by ~15%; docs/benchmarks.md), and a fresh SharedArrayBuffer per tx (a worker isolate allocates so
+// little that it rarely collects, so every posted SAB stayed alive there: +100-150 MiB RSS over 1M
+// entries). The two memcpys (~200 KB per 1000 entries) cost a few microseconds.
 // Hashing runs on the WASM SHA-256 (sha256-wasm.ts) in the workers and inline alike. The worker body
 // is hashPackedTx's own source text, so vitest and dist run the same code.
 import * as os from 'node:os';
@@ -10,17 +15,20 @@ import { Worker } from 'node:worker_threads';
 import { assert } from '../common/assert.js';
 import { ImmuError } from '../common/errors.js';
 import { instantiateSha256Wasm, sha256WasmBytes, type Sha256Wasm } from './sha256-wasm.js';
-import { allocLocal, allocTransferable, hashPackedTx, type PackAllocator, type PackedTx } from './tx-hashing.js';
+import { allocLocal, hashPackedTx, type PackAllocator, type PackedTx } from './tx-hashing.js';
 
 export const hashInlineEntriesMax = 63; // txs with fewer entries than 64 are hashed on the caller's thread
 export const hashWorkersMax = 4;
+/** Largest arena a worker keeps between jobs (a 1000-entry tx of 128-byte values packs to ~0.2 MiB). */
+export const hashArenaBytesMax = 16 << 20;
 
 const workerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
 const hasher = new WebAssembly.Instance(new WebAssembly.Module(workerData.wasm), {}).exports;
 const hashPackedTx = (${hashPackedTx.toString()});
-parentPort.on('message', (ab) => {
-  if (typeof ab === 'string') {
+let arena;
+parentPort.on('message', (msg) => {
+  if (typeof msg === 'string') {
     // 'cpu': this thread's own on-CPU time (Linux schedstat, ns), for the benchmark's cost per entry
     let cpuNs = -1;
     let tid = -1;
@@ -32,8 +40,9 @@ parentPort.on('message', (ab) => {
     parentPort.postMessage({ cpuNs, tid });
     return;
   }
-  hashPackedTx(new Uint8Array(ab), hasher);
-  parentPort.postMessage(ab, [ab]);
+  if (msg.arena !== undefined && msg.keep) arena = msg.arena;
+  hashPackedTx(new Uint8Array(msg.arena ?? arena, 0, msg.len), hasher);
+  parentPort.postMessage(msg.len);
 });
 `;
 
@@ -52,6 +61,10 @@ interface Job {
 interface Slot {
   readonly worker: Worker;
   job: Job | undefined;
+  /** This worker's arena (the worker holds it too); replaced by a larger one when a tx outgrows it. */
+  arena: SharedArrayBuffer | undefined;
+  /** The memory of the job in flight (the arena, or a one-off buffer for a tx above hashArenaBytesMax). */
+  jobArena: SharedArrayBuffer | undefined;
   /** Waiters for this worker's CPU report (replies come in order with job replies). */
   readonly cpu: Array<(r: WorkerCpu) => void>;
 }
@@ -66,9 +79,9 @@ export class HashPool {
     for (let i = 0; i < workers; i++) this.#slots.push(this.#spawn());
   }
 
-  /** Where a tx of `entries` entries should be packed: a whole, unpooled ArrayBuffer when a worker will hash it. */
-  allocatorFor(entries: number): PackAllocator {
-    return this.#usesWorker(entries) ? allocTransferable : allocLocal;
+  /** Where a tx of `entries` entries should be packed (any memory works: workers hash a copy). */
+  allocatorFor(_entries: number): PackAllocator {
+    return allocLocal;
   }
 
   #usesWorker(entries: number): boolean {
@@ -78,16 +91,20 @@ export class HashPool {
   #spawn(): Slot {
     const worker = new Worker(workerSource, { eval: true, workerData: { wasm: sha256WasmBytes() } });
     worker.unref();
-    const slot: Slot = { worker, job: undefined, cpu: [] };
-    worker.on('message', (ab: ArrayBuffer | WorkerCpu) => {
-      if (!(ab instanceof ArrayBuffer)) {
-        slot.cpu.shift()?.(ab);
+    const slot: Slot = { worker, job: undefined, arena: undefined, jobArena: undefined, cpu: [] };
+    worker.on('message', (msg: number | WorkerCpu) => {
+      if (typeof msg !== 'number') {
+        slot.cpu.shift()?.(msg);
         return;
       }
       const job = slot.job;
-      assert(job !== undefined, 'hash worker replied without a job');
+      const mem = slot.jobArena;
+      assert(job !== undefined && mem !== undefined, 'hash worker replied without a job');
       slot.job = undefined;
-      job.resolve({ ...job.p, buf: Buffer.from(ab) });
+      slot.jobArena = undefined;
+      // hashing wrote only the head (Eh, duplicate) and the record's hVals: copy back [0, recEnd)
+      job.p.buf.set(new Uint8Array(mem, 0, job.p.recEnd));
+      job.resolve(job.p);
       this.#pump();
     });
     worker.on('error', (err: Error) => {
@@ -104,13 +121,11 @@ export class HashPool {
   }
 
   /**
-   * Fills hVals and Eh (and the duplicate-key slot) of the packed tx. Resolves with the packed tx to use
-   * from then on: `p` itself when hashed inline, else a view of the buffer transferred back (p.buf is
-   * detached meanwhile).
+   * Fills hVals and Eh (and the duplicate-key slot) of the packed tx in place. Resolves with `p`
+   * (kept as a promise of the packed tx to use from then on).
    */
   async hash(p: PackedTx): Promise<PackedTx> {
-    const whole = p.buf.byteOffset === 0 && p.buf.byteLength === p.buf.buffer.byteLength && !(p.buf.buffer instanceof SharedArrayBuffer);
-    if (!this.#usesWorker(p.n) || !whole) {
+    if (!this.#usesWorker(p.n)) {
       this.#hashInline(p);
       return p;
     }
@@ -126,8 +141,22 @@ export class HashPool {
       if (slot.job !== undefined) continue;
       const job = this.#queue.shift() as Job;
       slot.job = job;
-      const ab = job.p.buf.buffer as ArrayBuffer;
-      slot.worker.postMessage(ab, [ab]);
+      const len = job.p.buf.byteLength;
+      let msg: { len: number; arena?: SharedArrayBuffer; keep?: boolean } = { len };
+      if (len > hashArenaBytesMax) {
+        // a giant tx gets memory of its own, so no worker keeps that much for its lifetime
+        slot.jobArena = new SharedArrayBuffer(len);
+        msg = { len, arena: slot.jobArena, keep: false };
+      } else {
+        if (slot.arena === undefined || slot.arena.byteLength < len) {
+          // grow geometrically so a workload of similar txs replaces it only a few times
+          slot.arena = new SharedArrayBuffer(Math.min(hashArenaBytesMax, Math.max(len, 2 * (slot.arena?.byteLength ?? 0), 1 << 16)));
+          msg = { len, arena: slot.arena, keep: true };
+        }
+        slot.jobArena = slot.arena;
+      }
+      new Uint8Array(slot.jobArena, 0, len).set(job.p.buf);
+      slot.worker.postMessage(msg);
     }
   }
 

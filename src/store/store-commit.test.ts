@@ -4,7 +4,7 @@
 import { hash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isImmuError, type ErrorCode } from '../common/errors.js';
-import { HashPool } from './hash-pool.js';
+import { hashArenaBytesMax, HashPool } from './hash-pool.js';
 import { openTestStore, readVector, tempDir, writeVectorStore } from './test-support.js';
 import { instantiateSha256Wasm } from './sha256-wasm.js';
 import { allocShared, allocTransferable, hashPackedTx, packedDuplicate, packedEh, packTx } from './tx-hashing.js';
@@ -113,6 +113,24 @@ describe('hashing', () => {
           expect(record.equals(Buffer.concat(want))).toBe(true);
         }
       }
+    }
+    await pool.close();
+  });
+
+  it('worker arenas: a tx above hashArenaBytesMax gets its own memory, the kept arena still serves the next ones', async () => {
+    const pool = new HashPool(1);
+    const wasm = instantiateSha256Wasm();
+    const txOf = (n: number, valueBytes: number, seed: number) =>
+      Array.from({ length: n }, (_, i) => ({ key: Buffer.from(`k-${seed}-${i}`), value: Buffer.alloc(valueBytes, (i + seed) & 0xff) }));
+    const giant = Math.ceil(hashArenaBytesMax / (256 << 10)) + 8; // entries of 256 KiB: just above the cap
+    for (const [n, valueBytes] of [[100, 128], [giant, 256 << 10], [100, 64], [5000, 128], [70, 1]] as const) {
+      const entries = txOf(n, valueBytes, n);
+      const inline = packTx(entries, 1, 0);
+      hashPackedTx(inline.buf, wasm);
+      const pooled = await pool.hash(packTx(entries, 1, 0));
+      expect(packedEh(pooled).equals(packedEh(inline)), `n=${n}`).toBe(true);
+      expect(packedDuplicate(pooled)).toBe(undefined);
+      expect(pooled.buf.subarray(pooled.entriesOff, pooled.recEnd - 32).equals(inline.buf.subarray(inline.entriesOff, inline.recEnd - 32))).toBe(true);
     }
     await pool.close();
   });

@@ -79,6 +79,26 @@ export function keyValueFromProto(msg: KeyValueMsg, field = 'kv'): KeyValue {
   };
 }
 
+/**
+ * The KVs of a Set. A KV with Buffer key and value and no metadata (what grpc-js decoding yields) is
+ * taken as it is; anything else goes through keyValueFromProto, whose field names are built only then
+ * (four strings per KV were a measurable share of a 1000-KV Set's garbage).
+ */
+function keyValuesFromProto(list: readonly KeyValueMsg[]): KeyValue[] {
+  const n = list.length;
+  const out = new Array<KeyValue>(n);
+  for (let i = 0; i < n; i++) {
+    const kv = list[i] as KeyValueMsg;
+    const key: unknown = kv.key;
+    const value: unknown = kv.value;
+    out[i] =
+      Buffer.isBuffer(key) && Buffer.isBuffer(value) && (kv.metadata === null || kv.metadata === undefined)
+        ? { key, value }
+        : keyValueFromProto(kv, `KVs[${i}]`);
+  }
+  return out;
+}
+
 export function preconditionFromProto(msg: PreconditionMsg, field = 'precondition'): KeyPrecondition {
   switch (msg.precondition) {
     case 'keyMustExist':
@@ -124,7 +144,7 @@ function writeOptions(noWait: boolean, preconditions: readonly PreconditionMsg[]
 
 export function setRequestFromProto(msg: SetRequestMsg, txExtra?: Buffer): SetRequest {
   return {
-    kvs: msg.KVs.map((kv, i) => keyValueFromProto(kv, `KVs[${i}]`)),
+    kvs: keyValuesFromProto(msg.KVs),
     ...writeOptions(msg.noWait, msg.preconditions, txExtra),
   };
 }
