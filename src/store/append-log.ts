@@ -20,6 +20,12 @@ export interface AppendLogOptions {
   readonly header: Buffer;
   /** When the directory holds no chunk yet: create chunk 0 (true) or leave the log empty. */
   readonly create: boolean;
+  /**
+   * Open without changing anything on disk (recovery): a torn last chunk header is only noted, chunk 0
+   * and the directory are not created, truncate() only moves the logical end and flush() keeps bytes in
+   * memory. applyStaged() then carries all of it out; abandon() leaves the files as they were.
+   */
+  readonly staged?: boolean;
 }
 
 interface Chunk {
@@ -31,7 +37,7 @@ interface Chunk {
   readonly metadata: Buffer;
 }
 
-/** What open() found that the caller may want to log: a torn chunk header that was removed. */
+/** What open() found that the caller may want to log: a torn chunk header that was (or, staged, will be) removed. */
 export interface OpenNote {
   readonly file: string;
   readonly fileBytes: number;
@@ -52,6 +58,11 @@ export class AppendLog {
   /** Number of fdatasync/fsync calls issued (group-commit accounting). */
   syncCount = 0;
   readonly notes: OpenNote[] = [];
+  #staged = false;
+  /** Staged: create chunk 0 (and the directory) when applied. */
+  #stagedCreate = false;
+  /** Staged: bytes of the log on disk (flushedSize may only move below it until applied). */
+  #diskSize = 0;
 
   private constructor(opts: AppendLogOptions) {
     this.dir = opts.dir;
@@ -62,9 +73,11 @@ export class AppendLog {
 
   static open(opts: AppendLogOptions): AppendLog {
     assert(opts.fileSizeBytes > 0 && Number.isSafeInteger(opts.fileSizeBytes), 'file size');
-    fs.mkdirSync(opts.dir, { recursive: true });
     const log = new AppendLog(opts);
+    log.#staged = opts.staged === true;
+    if (!log.#staged) fs.mkdirSync(opts.dir, { recursive: true });
     log.#load(opts.create);
+    log.#diskSize = log.#flushedSize;
     return log;
   }
 
@@ -91,8 +104,8 @@ export class AppendLog {
 
   #load(create: boolean): void {
     const re = new RegExp(`^(\\d{8})\\.${this.#ext}$`);
-    const indexes = fs
-      .readdirSync(this.dir)
+    const names = this.#staged && !fs.existsSync(this.dir) ? [] : fs.readdirSync(this.dir);
+    const indexes = names
       .map((n) => re.exec(n))
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => Number(m[1]))
@@ -119,8 +132,10 @@ export class AppendLog {
         // A torn header can only come from a crash while creating the last chunk: nothing in it was acked.
         fs.closeSync(fd);
         if (!last) throw new ImmuError('CORRUPTED_DATA', `${file}: chunk header is incomplete`, { file, offset: 0 });
-        fs.unlinkSync(file);
-        this.#dirDirty = true;
+        if (!this.#staged) {
+          fs.unlinkSync(file);
+          this.#dirDirty = true;
+        }
         this.notes.push({ file, fileBytes });
         break;
       }
@@ -135,7 +150,34 @@ export class AppendLog {
       this.#chunks.push({ index: ix, file, fd, headerBytes: head.headerBytes, metadata: head.metadata });
       this.#flushedSize = ix * this.#fileSize + dataBytes;
     }
-    if (this.#chunks.length === 0 && create) this.#createChunk(0, true);
+    if (this.#chunks.length === 0 && create) {
+      if (this.#staged) this.#stagedCreate = true;
+      else this.#createChunk(0, true);
+    }
+  }
+
+  /** True while opened staged and not yet applied (nothing has been written). */
+  get staged(): boolean {
+    return this.#staged;
+  }
+
+  /**
+   * Carries out what a staged open deferred, in order: removes the noted torn chunk header, creates
+   * chunk 0, cuts the files to the logical end reached by truncate(), then writes the buffered bytes.
+   */
+  applyStaged(): void {
+    if (!this.#staged) return;
+    this.#staged = false;
+    fs.mkdirSync(this.dir, { recursive: true });
+    for (const n of this.notes) {
+      fs.unlinkSync(n.file);
+      this.#dirDirty = true;
+    }
+    if (this.#stagedCreate && this.#chunks.length === 0) this.#createChunk(0, true);
+    this.#stagedCreate = false;
+    if (this.#flushedSize < this.#diskSize) this.#truncateFiles(this.#flushedSize);
+    this.#diskSize = this.#flushedSize;
+    this.flush();
   }
 
   #createChunk(index: number, writeNow: boolean): Chunk {
@@ -168,7 +210,7 @@ export class AppendLog {
 
   /** Writes all buffered bytes to the chunk files (no fsync). */
   flush(): void {
-    if (this.#pendingBytes === 0) return;
+    if (this.#pendingBytes === 0 || this.#staged) return;
     const bufs = this.#pending;
     this.#pending = [];
     let pos = this.#flushedSize;
@@ -306,6 +348,14 @@ export class AppendLog {
     }
     this.#pending = [];
     this.#pendingBytes = 0;
+    if (this.#staged) {
+      this.#flushedSize = newSize; // the bytes below newSize are unchanged on disk; applyStaged() cuts the files
+      return;
+    }
+    this.#truncateFiles(newSize);
+  }
+
+  #truncateFiles(newSize: number): void {
     const lastChunk = newSize === 0 ? 0 : Math.floor((newSize - 1) / this.#fileSize);
     while (this.#chunks.length > lastChunk + 1) {
       const c = this.#chunks.pop() as Chunk;

@@ -2,6 +2,9 @@
 // last whole commit entry (checked against its tx record), re-adopt whole valid records after it as
 // precommitted, truncate torn tails (logged as store.torn_tail_truncated), and bring the derived aht in
 // line with the tx log. Any other damage refuses to open with CORRUPTED_DATA naming file and offset.
+// Every log is opened staged: all checks run first against the unchanged files, the repairs they call
+// for are only planned (logical truncation, bytes kept in memory, log lines queued), and nothing is
+// written, truncated or unlinked unless the whole open succeeds. A refused open leaves every file as it was.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bytesEqual, ZERO32 } from '../common/bytes.js';
@@ -60,20 +63,35 @@ export function recoverStore(opts: StoreOptions): RecoveredStore {
   const logger = opts.logger.child({ db: path.basename(opts.dir) });
   fs.mkdirSync(opts.dir, { recursive: true });
   const wanted = limitsFromOptions(opts);
+  const opened: AppendLog[] = [];
   const open = (l: { readonly dir: string; readonly ext: string }, header: Buffer, fileSize: number, create: boolean): AppendLog => {
-    const log = AppendLog.open({ dir: path.join(opts.dir, l.dir), ext: l.ext, fileSizeBytes: fileSize, header, create });
-    for (const n of log.notes) logger.warn({ event: 'store.torn_tail_truncated', file: n.file, fromOffset: n.fileBytes, toOffset: 0 }, 'torn chunk header removed');
+    const log = AppendLog.open({ dir: path.join(opts.dir, l.dir), ext: l.ext, fileSizeBytes: fileSize, header, create, staged: true });
+    opened.push(log);
     return log;
   };
-  // The tx log's first chunk holds the limits the store was created with; every chunk header of the
-  // tx, commit and value logs must decode to the same map (a flipped byte shows up as a difference).
-  const probes = [LAYOUT.tx, LAYOUT.commit, LAYOUT.val].map((l) => open(l, storeChunkHeader(wanted), wanted.fileSizeBytes, false));
   try {
-    checkSameHeaders(probes);
-  } finally {
-    for (const p of probes) p.abandon();
+    // The tx log's first chunk holds the limits the store was created with; every chunk header of the
+    // tx, commit and value logs must decode to the same map (a flipped byte shows up as a difference).
+    const probes = [LAYOUT.tx, LAYOUT.commit, LAYOUT.val].map((l) => open(l, storeChunkHeader(wanted), wanted.fileSizeBytes, false));
+    try {
+      checkSameHeaders(probes);
+    } finally {
+      for (const p of probes) p.abandon();
+      opened.length = 0;
+    }
+    return recoverStaged(probes[0]?.chunkMetadata()[0], logger, wanted, open);
+  } catch (err) {
+    for (const log of opened) log.abandon(); // staged: nothing was changed on disk
+    throw err;
   }
-  const first = probes[0]?.chunkMetadata()[0];
+}
+
+function recoverStaged(
+  first: { readonly file: string; readonly metadata: Buffer } | undefined,
+  logger: Logger,
+  wanted: StoreLimits,
+  open: (l: { readonly dir: string; readonly ext: string }, header: Buffer, fileSize: number, create: boolean) => AppendLog,
+): RecoveredStore {
   const limits = first === undefined ? wanted : limitsFromHeader(first.metadata, first.file);
   if (first !== undefined && JSON.stringify(limitsOf(limits)) !== JSON.stringify(limitsOf(wanted))) {
     logger.warn({ event: 'store.options_ignored', stored: limitsOf(limits), requested: limitsOf(wanted) }, 'store limits are fixed at creation');
@@ -102,6 +120,14 @@ export function recoverStore(opts: StoreOptions): RecoveredStore {
   const { committed, precommitted, pending } = r.run();
   const aht = new AhtLog(ahtLogs);
   r.recoverAht(aht, precommitted.txId);
+  // Every check has passed: carry out the planned repairs and log each one.
+  const all = [commit, tx, val, ahtLogs.data, ahtLogs.tree, ahtLogs.commit];
+  for (const log of all) {
+    for (const n of log.notes) logger.warn({ event: 'store.torn_tail_truncated', file: n.file, fromOffset: n.fileBytes, toOffset: 0 }, 'torn chunk header removed');
+  }
+  r.emitEvents();
+  for (const log of all) log.applyStaged();
+  aht.flush();
   if (create) tx.syncNow();
   return { logger, limits, tx, val, commit, aht, pending, committed, precommitted };
 }
@@ -152,6 +178,8 @@ class Recovery {
   readonly #commit: AppendLog;
   readonly #entryBytes: number;
   readonly #pending: PendingTx[] = [];
+  /** Log lines for the planned repairs, written by emitEvents() once the open has succeeded. */
+  readonly #events: Array<() => void> = [];
   #committedId = 0;
 
   constructor(log: Logger, limits: StoreLimits, tx: AppendLog, val: AppendLog, commit: AppendLog) {
@@ -163,9 +191,14 @@ class Recovery {
     this.#entryBytes = commitEntryBytes(limits.version);
   }
 
+  /** Plans a torn-tail cut: the staged log only moves its logical end; the file is cut when applied. */
   #torn(log: AppendLog, from: number, to: number): void {
-    this.#log.warn({ event: 'store.torn_tail_truncated', file: log.dir, fromOffset: from, toOffset: to }, 'torn tail truncated');
+    this.#events.push(() => this.#log.warn({ event: 'store.torn_tail_truncated', file: log.dir, fromOffset: from, toOffset: to }, 'torn tail truncated'));
     log.truncate(to);
+  }
+
+  emitEvents(): void {
+    for (const e of this.#events.splice(0)) e();
   }
 
   run(): { committed: StoreState; precommitted: StoreState; pending: PendingTx[] } {
@@ -252,7 +285,7 @@ class Recovery {
       txEnd += res.size;
       valEnd = Math.max(valEnd, valueEnd(rec));
     }
-    if (id > c) this.#log.info({ event: 'store.precommitted_recovered', txId: c, precommittedTxId: id }, 'precommitted txs recovered');
+    if (id > c) this.#events.push(() => this.#log.info({ event: 'store.precommitted_recovered', txId: c, precommittedTxId: id }, 'precommitted txs recovered'));
     return { id, alh, txEnd, valEnd };
   }
 
@@ -299,7 +332,8 @@ class Recovery {
         rec.blTxId === 0 ? ZERO32 : rec.blTxId === aht.size ? aht.root() : rec.blTxId < aht.size ? aht.mth(0, rec.blTxId) : undefined;
       if (expected === undefined || !bytesEqual(expected, rec.blRoot)) {
         if (rebuilt) throw corrupt(this.#tx, 0, `tx ${id} blRoot does not match the aht rebuilt from the tx log`, id);
-        this.#log.warn({ event: 'store.aht_rebuilt', txId: id, file: aht.logs.tree.dir }, 'aht does not match the tx log; rebuilding it');
+        const at = id;
+        this.#events.push(() => this.#log.warn({ event: 'store.aht_rebuilt', txId: at, file: aht.logs.tree.dir }, 'aht does not match the tx log; rebuilding it'));
         rebuilt = true;
         aht.truncate(0);
         id = 0;
@@ -309,7 +343,7 @@ class Recovery {
     }
     aht.flush();
     if (before !== undefined && !rebuilt && !before.equals(lastLeafBytes(aht, p))) {
-      this.#log.warn({ event: 'store.aht_repaired', txId: p, file: aht.logs.tree.dir }, 'aht records of the last tx were damaged; rewritten');
+      this.#events.push(() => this.#log.warn({ event: 'store.aht_repaired', txId: p, file: aht.logs.tree.dir }, 'aht records of the last tx were damaged; rewritten'));
     }
   }
 }
