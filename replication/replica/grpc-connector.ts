@@ -3,6 +3,7 @@
 // header, the primary's signed state (CurrentState) and the consistency proof (VerifiableTxById). The
 // signature is checked by the driver (primary-state-check.ts), not here. Kept deliberately small: no
 // retries (the core decides those), no TLS yet (immudb's replicator does not verify the primary either).
+import { assert } from '../../src/common/assert.js';
 import { Client, credentials, Metadata, type MethodDefinition, type ServiceError } from '@grpc/grpc-js';
 import { readChunkedMessage } from '../../src/api/chunks.js';
 import { immutableStateFromProto, verifiableTxFromProto } from '../../src/api/handlers/convert-tx.js';
@@ -38,7 +39,7 @@ type Def = MethodDefinition<object, object>;
 
 function method(name: string): Def {
   const def = loadProtos().immuService[name] as Def | undefined;
-  if (def === undefined) throw new Error(`ImmuService has no method ${name}`);
+  assert(def !== undefined, `ImmuService has no method ${name}`);
   return def;
 }
 

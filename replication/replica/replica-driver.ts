@@ -6,6 +6,7 @@
 // PrimaryConnector (primary-connection.ts). With a configured primary public key, the primary's signed
 // state is checked at every session start and every consistency check (primary-state-check.ts). A halt
 // stops this database's replication only; the status, the metrics and the `replication.halted` event say why.
+import { assert } from '../../src/common/assert.js';
 import type { KeyObject } from 'node:crypto';
 import { isImmuError } from '../../src/common/errors.js';
 import type { Logger } from '../../src/common/log.js';
@@ -308,7 +309,7 @@ export class ReplicaDriver {
   /** Sends a request; a changed epoch reopens the call, since the epoch travels as a call header. */
   #request(a: Extract<ReplicaAction, { kind: 'requestTx' }>): void {
     const session = this.#session;
-    if (session === undefined) throw new Error('requestTx without a session');
+    assert(session !== undefined, 'requestTx without a session');
     if (this.#stream === undefined || this.#streamEpoch !== a.epoch) {
       this.#stream?.close();
       const gen = this.#connGen;

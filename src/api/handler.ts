@@ -17,6 +17,7 @@ import {
   type ServerUnaryCall,
   type ServerWritableStream,
 } from '@grpc/grpc-js';
+import { ImmuError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import { errorToStatus } from './error-status.js';
 import { responseHeaders } from './metadata.js';
@@ -144,7 +145,7 @@ function toServiceError(env: HandlerEnv, rpc: string, err: unknown, trailers: Me
 
 function sender<Res>(call: ServerWritableStream<unknown, Res> | ServerDuplexStream<unknown, Res>, signal: AbortSignal): SendFn<Res> {
   return async (res: Res): Promise<void> => {
-    if (signal.aborted) throw new Error('call cancelled');
+    if (signal.aborted) throw new ImmuError('CALL_CANCELLED', 'the client cancelled the call');
     if (!call.write(res)) await once(call, 'drain', { signal });
   };
 }

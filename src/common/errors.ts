@@ -81,6 +81,7 @@ export const ERROR_CATALOG = {
   STORE_BUSY: { status: GrpcStatus.RESOURCE_EXHAUSTED, description: 'too many transactions are in flight' },
   IO_ERROR: { status: GrpcStatus.INTERNAL, description: 'a file operation failed' },
   TIMEOUT: { status: GrpcStatus.DEADLINE_EXCEEDED, description: 'the operation did not finish in time' },
+  CALL_CANCELLED: { status: GrpcStatus.CANCELLED, description: 'the client cancelled the call' },
   NODE_UNAVAILABLE: { status: GrpcStatus.UNAVAILABLE, description: 'the node could not be reached (client side)' },
   WRITE_OUTCOME_UNKNOWN: { status: GrpcStatus.UNAVAILABLE, description: 'the connection failed after a write was sent: it may or may not have been committed (client side)' },
   UNIMPLEMENTED: { status: GrpcStatus.UNIMPLEMENTED, description: 'the call is not implemented' },

@@ -1,6 +1,7 @@
 // Index arithmetic and the append step of immudb's on-disk ahtree node log (core spec 3.6): leaf n (1-based) appends
 // 1 + popcount(n-1) digests: its leaf hash, then MTH(s, n) for every set bit b of n-1 (ascending),
 // s = ((n-1) >> (b+1)) << (b+1). Pure functions; the file I/O lives in aht-log.ts.
+import { assert } from '../common/assert.js';
 
 /** Sum of popcount(x) for x in [0, m). */
 export function popcountSum(m: number): number {
@@ -80,7 +81,7 @@ export function frontierAppend(
   for (let b = 0, bit = 1; bit <= size; b++, bit *= 2) {
     if (Math.floor(size / bit) % 2 === 1) {
       const left = frontier[b];
-      if (left === undefined) throw new Error(`aht frontier missing level ${b} at size ${size}`);
+      assert(left !== undefined, `aht frontier missing level ${b} at size ${size}`);
       carry = nodeHash(left, carry);
       digests.push(carry);
       if (trailing) {

@@ -6,6 +6,7 @@
 // the old primary included when it answers: the server takes max(that, its own + 1), so a replica that
 // never learned its primary's epoch cannot come out at the old primary's epoch) and repoints the others.
 // Exit codes: 0 done, 2 a server error (what was done so far is printed), 3 refused as unsafe.
+import { assert } from '../../common/assert.js';
 import { immutableStateFromMsg } from '../../client/decode.js';
 import { txById } from '../../client/kv-calls.js';
 import { replicationStatus, updateDatabase } from '../../client/admin-calls.js';
@@ -40,7 +41,7 @@ export const failoverProbeTimeoutMs = 5_000;
 
 function reused(name: string): FlagSpec {
   const spec = databaseFlagSpecs.find((f) => f.name === name);
-  if (spec === undefined) throw new Error(`database flag ${name} is not declared`);
+  assert(spec !== undefined, `database flag ${name} is not declared`);
   return spec;
 }
 
