@@ -9,15 +9,8 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { toChunks, streamChunkBytesDefault } from '../../../src/api/chunks.js';
 import { immutableStateToProto } from '../../../src/api/handlers/convert-tx.js';
-import { u64Bin } from '../../../src/api/convert.js';
 import { bidiStream, unary, type HandlerEnv } from '../../../src/api/handler.js';
 import {
-  committedAlhBinKey,
-  committedTxIdBinKey,
-  epochBinKey,
-  mayCommitUpToAlhBinKey,
-  mayCommitUpToTxIdBinKey,
-  precommittedTxIdBinKey,
   primaryEpochHeader,
   readUintHeader,
 } from '../../../src/api/metadata.js';
@@ -25,36 +18,15 @@ import { loadProtos } from '../../../src/api/proto-loader.js';
 import type { ExportTxRequestMsg } from '../../../src/api/proto-types.js';
 import { silentLogger } from '../../../src/common/log.js';
 import { toTxId } from '../../../src/api/convert.js';
-import { decodeExportTx, encodeExportTx } from '../../../src/store/export-format.js';
 import { GrpcPrimaryConnector } from '../grpc-connector.js';
+import { forgeExportedTx, relayedAnswerMetadata } from './relay-wire.js';
 import type { ExportAnswerWire } from '../primary-connection.js';
 import { adminPassword, adminUser } from './in-process-cluster.js';
 
 export type Forgery = 'value' | 'header' | 'order' | 'state' | 'signature';
 
-const limits = { maxTxEntries: 1 << 16, maxKeyLen: 1024, maxValueLen: 1 << 24 };
 
-function forge(payload: Buffer, kind: Forgery): Buffer {
-  const tx = decodeExportTx(payload, limits);
-  if (kind === 'value') {
-    const [first, ...rest] = tx.entries;
-    if (first === undefined) throw new Error('nothing to forge');
-    return encodeExportTx(tx.header, [{ ...first, value: Buffer.concat([first.value, Buffer.from('-forged')]) }, ...rest]);
-  }
-  return encodeExportTx({ ...tx.header, ts: tx.header.ts + 3600 }, tx.entries);
-}
 
-function metadataOf(a: ExportAnswerWire): Record<string, Buffer> {
-  const md: Record<string, Buffer> = { [committedTxIdBinKey]: u64Bin(a.primaryCommittedTxId) };
-  if (a.primaryCommittedAlh !== undefined) md[committedAlhBinKey] = a.primaryCommittedAlh;
-  if (a.primaryEpoch !== undefined) md[epochBinKey] = u64Bin(a.primaryEpoch);
-  if (a.primaryPrecommittedTxId !== undefined) md[precommittedTxIdBinKey] = u64Bin(a.primaryPrecommittedTxId);
-  if (a.mayCommitUpTo !== undefined) {
-    md[mayCommitUpToTxIdBinKey] = u64Bin(a.mayCommitUpTo.txId);
-    md[mayCommitUpToAlhBinKey] = a.mayCommitUpTo.alh;
-  }
-  return md;
-}
 
 export interface ForgingPrimary {
   readonly port: number;
@@ -109,8 +81,8 @@ export async function startForgingPrimary(upstreamPort: number, database: string
           while (answers.length === 0 && failed === undefined) await new Promise<void>((r) => (wake = r));
           const a = answers.shift();
           if (a === undefined) throw new Error(`upstream failed: ${String(failed)}`);
-          const payload = txId === forgedTxId && kind !== 'order' && a.payload.length > 0 ? forge(a.payload, kind) : a.payload;
-          for (const c of toChunks(payload, streamChunkBytesDefault, metadataOf(a))) await send(c);
+          const payload = txId === forgedTxId && kind !== 'order' && a.payload.length > 0 ? forgeExportedTx(a.payload, kind === 'value' ? 'value' : 'header') : a.payload;
+          for (const c of toChunks(payload, streamChunkBytesDefault, relayedAnswerMetadata(a))) await send(c);
         }
       } finally {
         stream.close();

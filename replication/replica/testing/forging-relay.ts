@@ -14,15 +14,9 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { toChunks, streamChunkBytesDefault } from '../../../src/api/chunks.js';
-import { toTxId, u64Bin } from '../../../src/api/convert.js';
+import { toTxId } from '../../../src/api/convert.js';
 import { bidiStream, unary, type HandlerEnv } from '../../../src/api/handler.js';
 import {
-  committedAlhBinKey,
-  committedTxIdBinKey,
-  epochBinKey,
-  mayCommitUpToAlhBinKey,
-  mayCommitUpToTxIdBinKey,
-  precommittedTxIdBinKey,
   primaryEpochHeader,
   readSessionId,
   readUintHeader,
@@ -31,8 +25,8 @@ import { loadProtos } from '../../../src/api/proto-loader.js';
 import type { ExportTxRequestMsg, OpenSessionRequestMsg } from '../../../src/api/proto-types.js';
 import { ImmuError } from '../../../src/common/errors.js';
 import { silentLogger } from '../../../src/common/log.js';
-import { decodeExportTx, encodeExportTx } from '../../../src/store/export-format.js';
 import { GrpcPrimaryConnector } from '../grpc-connector.js';
+import { forgeExportedTx, relayedAnswerMetadata } from './relay-wire.js';
 import type { ExportAnswerWire, ExportRequestWire } from '../primary-connection.js';
 
 export type RelayForgery = 'value' | 'header' | 'order' | 'replay';
@@ -47,29 +41,8 @@ const relaySessionsMax = 256;
 /** Longest the relay waits for the upstream primary's answer to one request (above its long poll). */
 const upstreamAnswerWaitMs = 15_000;
 
-const exportLimits = { maxTxEntries: 1 << 16, maxKeyLen: 1024, maxValueLen: 1 << 24 };
 
-function forgePayload(payload: Buffer, kind: 'value' | 'header'): Buffer {
-  const tx = decodeExportTx(payload, exportLimits);
-  if (kind === 'value') {
-    const [first, ...rest] = tx.entries;
-    if (first === undefined) throw new Error('nothing to forge: the tx has no entries');
-    return encodeExportTx(tx.header, [{ ...first, value: Buffer.concat([first.value, Buffer.from('-forged')]) }, ...rest]);
-  }
-  return encodeExportTx({ ...tx.header, ts: tx.header.ts + 3600 }, tx.entries);
-}
 
-function metadataOf(a: ExportAnswerWire): Record<string, Buffer> {
-  const md: Record<string, Buffer> = { [committedTxIdBinKey]: u64Bin(a.primaryCommittedTxId) };
-  if (a.primaryCommittedAlh !== undefined) md[committedAlhBinKey] = a.primaryCommittedAlh;
-  if (a.primaryEpoch !== undefined) md[epochBinKey] = u64Bin(a.primaryEpoch);
-  if (a.primaryPrecommittedTxId !== undefined) md[precommittedTxIdBinKey] = u64Bin(a.primaryPrecommittedTxId);
-  if (a.mayCommitUpTo !== undefined) {
-    md[mayCommitUpToTxIdBinKey] = u64Bin(a.mayCommitUpTo.txId);
-    md[mayCommitUpToAlhBinKey] = a.mayCommitUpTo.alh;
-  }
-  return md;
-}
 
 /** Which tx to ask the primary for when the replica asks for `txId`. */
 function upstreamTxId(rule: ForgeRule | undefined, txId: number): number {
@@ -153,10 +126,10 @@ export async function startForgingRelay(opts: ForgingRelayOptions): Promise<{ re
           if (a === undefined) throw new ImmuError('IO_ERROR', `upstream primary gave no answer: ${failed ?? 'timeout'}`);
           let payload = a.payload;
           if (rule !== undefined && rule.txId === txId && payload.length > 0) {
-            if (rule.kind === 'value' || rule.kind === 'header') payload = forgePayload(payload, rule.kind);
+            if (rule.kind === 'value' || rule.kind === 'header') payload = forgeExportedTx(payload, rule.kind);
             opts.onForged(session.database, rule, txId);
           }
-          for (const c of toChunks(payload, streamChunkBytesDefault, metadataOf(a))) await send(c);
+          for (const c of toChunks(payload, streamChunkBytesDefault, relayedAnswerMetadata(a))) await send(c);
         }
       } finally {
         stream.close();
