@@ -24,6 +24,8 @@ export interface EchoFloorResult {
   readonly durationSeconds: number;
   readonly inFlight: number;
   readonly payloadBytes: number;
+  /** CPU the calling (driver) process spent per call, in microseconds. */
+  readonly driverCpuUsPerCall: number;
 }
 
 const echoPath = '/immudbts.bench.Echo/Echo';
@@ -88,6 +90,7 @@ export async function measureEchoFloor(options: EchoFloorOptions): Promise<EchoF
     for (let i = 0; i < 200; i++) await echoOnce(client, payload); // warm-up
     const endMs = performance.now() + options.durationSeconds * 1000;
     let calls = 0;
+    const cpuBefore = process.cpuUsage();
     const startMs = performance.now();
     const worker = async (): Promise<void> => {
       while (performance.now() < endMs) {
@@ -97,7 +100,9 @@ export async function measureEchoFloor(options: EchoFloorOptions): Promise<EchoF
     };
     await Promise.all(Array.from({ length: inFlight }, worker));
     const durationSeconds = (performance.now() - startMs) / 1000;
-    return { callsPerSecond: calls / durationSeconds, calls, durationSeconds, inFlight, payloadBytes };
+    const cpu = process.cpuUsage(cpuBefore);
+    const driverCpuUsPerCall = (cpu.user + cpu.system) / calls;
+    return { driverCpuUsPerCall, callsPerSecond: calls / durationSeconds, calls, durationSeconds, inFlight, payloadBytes };
   } finally {
     client.close();
     echo.stop();

@@ -1,10 +1,12 @@
 // `npm run bench:server`: the server's request rates against a floor measured in the same run. First a
 // trivial grpc-js echo server (bench/grpc-echo.ts, in a child process); then this server, also a child
 // process (dist/src/cli/immudb.js on a fresh data dir), driven over loopback with: Set (1 KV per tx)
-// at 64 calls in flight, VerifiableSet at 64 in flight, and Set with 1000 KV per tx. Prints each rate
-// and its ratio to the echo floor, and the server process's CPU per op (all threads, from /proc: the
-// figure other jobs on the machine do not inflate). Not a test; nothing here asserts. Flags: --seconds N
-// (per phase).
+// at 64 calls in flight, VerifiableSet at 64 in flight, and Set with 1000 KV per tx. Requests are
+// encoded by bench/set-request-wire.ts (protobufjs's bytes, checked at start, without its per-message
+// objects), as the echo driver does no codec work either. Prints each rate and its ratio to the echo
+// floor, and the CPU per op of the server process (all threads, from /proc) and of this driver: steadier
+// than rates when other jobs share the machine. Not a test; nothing here asserts. Flags: --seconds N
+// (per phase), --only set|vset|big, --no-echo (both for profiling one phase).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -15,12 +17,19 @@ import { createServer } from 'node:net';
 import { Client, credentials, Metadata, type MethodDefinition, type ServiceError } from '@grpc/grpc-js';
 import { loadProtos } from '../src/api/proto-loader.js';
 import { measureEchoFloor } from './grpc-echo.js';
+import { checkAgainstProtobufjs, encodeSetRequest, encodeVerifiableSetRequest, setRequestTemplate } from './set-request-wire.js';
 
 const inFlightSmall = 64;
 const inFlightLarge = 16;
 const kvsPerLargeTx = 1000;
 const keyBytes = 32;
 const valueBytes = 128;
+
+/** --only set|vset|big: run just that server phase (to profile one workload). */
+function argOnly(): string | undefined {
+  const i = process.argv.indexOf('--only');
+  return i === -1 ? undefined : process.argv[i + 1];
+}
 
 function argSeconds(): number {
   const i = process.argv.indexOf('--seconds');
@@ -42,9 +51,12 @@ async function freePort(): Promise<number> {
 
 interface Rpc {
   call<Res>(method: string, req: object): Promise<Res>;
+  callRaw(method: string, req: Buffer): Promise<Buffer>;
   setToken(token: string): void;
   close(): void;
 }
+
+const identity = (b: Buffer): Buffer => b;
 
 function rpc(port: number): Rpc {
   const protos = loadProtos();
@@ -56,6 +68,14 @@ function rpc(port: number): Rpc {
       return new Promise((resolve, reject) => {
         client.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, req, md, {}, (err: ServiceError | null, res?: Res) =>
           err === null ? resolve(res as Res) : reject(err),
+        );
+      });
+    },
+    callRaw(method: string, req: Buffer): Promise<Buffer> {
+      const def = protos.immuService[method] as unknown as MethodDefinition<object, unknown>;
+      return new Promise((resolve, reject) => {
+        client.makeUnaryRequest(def.path, identity, identity, req, md, {}, (err: ServiceError | null, res?: Buffer) =>
+          err === null ? resolve(res as Buffer) : reject(err),
         );
       });
     },
@@ -119,18 +139,34 @@ function processCpuSeconds(pid: number | undefined): number | undefined {
   }
 }
 
-/** Runs one phase and reports the server's CPU per op (us, all its threads), which load does not inflate. */
-async function phase(server: ChildProcess, run: () => Promise<number>, opsPerUnit = 1): Promise<{ rate: number; serverCpuUsPerOp: number | undefined }> {
+/**
+ * Runs one phase and reports the server's CPU per op (us, all its threads) and the driver's: steadier
+ * than rates on a loaded machine, and they show which side of the 2 cores a change moved.
+ */
+interface PhaseResult {
+  readonly rate: number;
+  /** CPU of the server process (all threads) per op, us. */
+  readonly serverCpuUsPerOp: number | undefined;
+  /** CPU of this (driving) process per op, us, and the share of one core it used. */
+  readonly driverCpuUsPerOp: number;
+  readonly driverCoreShare: number;
+}
+
+async function phase(server: ChildProcess, run: () => Promise<number>, opsPerUnit = 1): Promise<PhaseResult> {
   const before = processCpuSeconds(server.pid);
+  const clientBefore = process.cpuUsage();
   const started = performance.now();
   const rate = await run();
   const seconds = (performance.now() - started) / 1000;
   const after = processCpuSeconds(server.pid);
+  const clientCpu = process.cpuUsage(clientBefore);
   const cpu = before === undefined || after === undefined ? undefined : ((after - before) * 1e6) / (rate * seconds * opsPerUnit);
-  return { rate, serverCpuUsPerOp: cpu };
+  const driverUs = clientCpu.user + clientCpu.system;
+  return { rate, serverCpuUsPerOp: cpu, driverCpuUsPerOp: driverUs / (rate * seconds * opsPerUnit), driverCoreShare: driverUs / 1e6 / seconds };
 }
 
-const fmtCpu = (us: number | undefined): string => (us === undefined ? '' : `, server CPU ${us.toFixed(1)} us/op`);
+const fmtCpu = (p: PhaseResult, unit = 'op'): string =>
+  `${p.serverCpuUsPerOp === undefined ? '' : `, server CPU ${p.serverCpuUsPerOp.toFixed(1)} us/${unit}`}, driver CPU ${p.driverCpuUsPerOp.toFixed(1)} us/${unit} (${Math.round(p.driverCoreShare * 100)}% of a core)`;
 
 function key(i: number): Buffer {
   const b = Buffer.alloc(keyBytes, 0x61);
@@ -138,13 +174,67 @@ function key(i: number): Buffer {
   return b;
 }
 
+/** The tx id in a VerifiableTx's bytes (tx = 1 → header = 1 → id = 1): all the driver needs of it. */
+function verifiableTxId(bytes: Buffer): number {
+  const r = protobufReader(bytes);
+  const tx = r.field(1);
+  const header = tx === undefined ? undefined : protobufReader(tx).field(1);
+  const id = header === undefined ? undefined : protobufReader(header).varint(1);
+  if (id === undefined) throw new Error('VerifiableTx without a tx id');
+  return id;
+}
+
+/** Just enough protobuf reading for verifiableTxId: the first length-delimited / varint field of a number. */
+function protobufReader(b: Buffer): { field(n: number): Buffer | undefined; varint(n: number): number | undefined } {
+  const readVarint = (at: number): [number, number] => {
+    let v = 0;
+    let mul = 1;
+    for (;;) {
+      const byte = b[at++] as number;
+      v += (byte & 0x7f) * mul;
+      if (byte < 0x80) return [v, at];
+      mul *= 128;
+    }
+  };
+  const find = (n: number, wantType: number): [number, number] | undefined => {
+    let at = 0;
+    while (at < b.length) {
+      const [tag, next] = readVarint(at);
+      at = next;
+      const type = tag & 7;
+      if (type === 0) {
+        const [v, after] = readVarint(at);
+        if (tag >>> 3 === n && wantType === 0) return [v, after];
+        at = after;
+      } else if (type === 2) {
+        const [len, start] = readVarint(at);
+        if (tag >>> 3 === n && wantType === 2) return [start, start + len];
+        at = start + len;
+      } else if (type === 1) at += 8;
+      else if (type === 5) at += 4;
+      else throw new Error(`unexpected wire type ${type}`);
+    }
+    return undefined;
+  };
+  return {
+    field: (n) => {
+      const f = find(n, 2);
+      return f === undefined ? undefined : b.subarray(f[0], f[1]);
+    },
+    varint: (n) => find(n, 0)?.[0],
+  };
+}
+
 async function main(): Promise<void> {
   const seconds = argSeconds();
   const value = Buffer.alloc(valueBytes, 0x76);
   console.log(`server benchmark: ${seconds}s per phase, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
-  const echo = await measureEchoFloor({ durationSeconds: seconds, inFlight: inFlightSmall, payloadBytes: keyBytes + valueBytes + 8 });
-  console.log(`echo floor (grpc-js, ${echo.inFlight} in flight): ${Math.round(echo.callsPerSecond)} calls/s`);
+  // --no-echo skips the floor (ratios then read against 1 call/s): for profiling the server phases alone
+  const echo = process.argv.includes('--no-echo')
+    ? { callsPerSecond: 1, inFlight: inFlightSmall, driverCpuUsPerCall: 0 }
+    : await measureEchoFloor({ durationSeconds: seconds, inFlight: inFlightSmall, payloadBytes: keyBytes + valueBytes + 8 });
+  console.log(`echo floor (grpc-js, ${echo.inFlight} in flight): ${Math.round(echo.callsPerSecond)} calls/s (driver CPU ${echo.driverCpuUsPerCall.toFixed(1)} us/call)`);
 
   const dir = mkdtempSync(join(tmpdir(), 'immudb-bench-'));
   const port = await freePort();
@@ -156,28 +246,35 @@ async function main(): Promise<void> {
     const use = await c.call<{ token: string }>('UseDatabase', { databaseName: 'defaultdb' });
     c.setToken(use.token);
 
-    const set = await phase(child, () => drive(seconds, inFlightSmall, (i) => c.call('Set', { KVs: [{ key: key(i), value }] })));
+    const only = argOnly();
+    const skipped: PhaseResult = { rate: 0, serverCpuUsPerOp: undefined, driverCpuUsPerOp: 0, driverCoreShare: 0 };
+    const runs = (name: string): boolean => only === undefined || only === name;
+    const protos = loadProtos();
+    checkAgainstProtobufjs(protos.messageType('immudb.schema.SetRequest'), protos.messageType('immudb.schema.VerifiableSetRequest'), [
+      { key: key(1), value },
+      { key: Buffer.alloc(300, 1), value: Buffer.alloc(70_000, 2) },
+    ]);
+
+    const set = !runs('set') ? skipped : await phase(child, () => drive(seconds, inFlightSmall, (i) => c.callRaw('Set', encodeSetRequest([{ key: key(i), value }]))));
     const setRate = set.rate;
-    console.log(`Set, 1 KV/tx, ${inFlightSmall} in flight: ${Math.round(setRate)} tx/s (${(setRate / echo.callsPerSecond).toFixed(2)} of echo${fmtCpu(set.serverCpuUsPerOp)})`);
+    console.log(`Set, 1 KV/tx, ${inFlightSmall} in flight: ${Math.round(setRate)} tx/s (${(setRate / echo.callsPerSecond).toFixed(2)} of echo${fmtCpu(set)})`);
 
     let known = 0;
-    const vset = await phase(child, () => drive(seconds, inFlightSmall, async (i) => {
-      const r = await c.call<{ tx: { header: { id: { toNumber(): number } } } }>('VerifiableSet', {
-        setRequest: { KVs: [{ key: key(1_000_000 + i), value }] },
-        proveSinceTx: known,
-      });
-      known = Math.max(known, r.tx.header.id.toNumber());
+    const vset = !runs('vset') ? skipped : await phase(child, () => drive(seconds, inFlightSmall, async (i) => {
+      const res = await c.callRaw('VerifiableSet', encodeVerifiableSetRequest([{ key: key(1_000_000 + i), value }], known));
+      known = Math.max(known, verifiableTxId(res));
     }));
     const vsetRate = vset.rate;
-    console.log(`VerifiableSet, ${inFlightSmall} in flight: ${Math.round(vsetRate)} tx/s (${(vsetRate / echo.callsPerSecond).toFixed(2)} of echo${fmtCpu(vset.serverCpuUsPerOp)})`);
+    console.log(`VerifiableSet, ${inFlightSmall} in flight: ${Math.round(vsetRate)} tx/s (${(vsetRate / echo.callsPerSecond).toFixed(2)} of echo${fmtCpu(vset)})`);
 
-    const batch = (base: number): object => ({ KVs: Array.from({ length: kvsPerLargeTx }, (_, j) => ({ key: key(base + j), value })) });
-    const big = await phase(child, () => drive(seconds, inFlightLarge, (i) => c.call('Set', batch(10_000_000 + i * kvsPerLargeTx))), kvsPerLargeTx);
+    const batch = setRequestTemplate(kvsPerLargeTx, keyBytes, value);
+    if (!batch(5).equals(encodeSetRequest(Array.from({ length: kvsPerLargeTx }, (_, j) => ({ key: key(5 + j), value }))))) throw new Error('setRequestTemplate differs from encodeSetRequest');
+    const big = !runs('big') ? skipped : await phase(child, () => drive(seconds, inFlightLarge, (i) => c.callRaw('Set', batch(10_000_000 + i * kvsPerLargeTx))), kvsPerLargeTx);
     const bigRate = big.rate;
     const kvRate = bigRate * kvsPerLargeTx;
-    console.log(`Set, ${kvsPerLargeTx} KV/tx, ${inFlightLarge} in flight: ${Math.round(kvRate)} KV/s (${Math.round(bigRate)} tx/s; immudb publishes 341,778 KV/s${fmtCpu(big.serverCpuUsPerOp)} per KV)`);
+    console.log(`Set, ${kvsPerLargeTx} KV/tx, ${inFlightLarge} in flight: ${Math.round(kvRate)} KV/s (${Math.round(bigRate)} tx/s; immudb publishes 341,778 KV/s${fmtCpu(big, 'KV')})`);
     console.log(
-      JSON.stringify({ echoCallsPerSecond: Math.round(echo.callsPerSecond), setTxPerSecond: Math.round(setRate), setRatio: +(setRate / echo.callsPerSecond).toFixed(3), verifiableSetTxPerSecond: Math.round(vsetRate), verifiableSetRatio: +(vsetRate / echo.callsPerSecond).toFixed(3), bigTxKvPerSecond: Math.round(kvRate), serverCpuUs: { set: set.serverCpuUsPerOp, verifiableSet: vset.serverCpuUsPerOp, perKvBigTx: big.serverCpuUsPerOp }, loadAverage1m: loadavg()[0] }),
+      JSON.stringify({ echoCallsPerSecond: Math.round(echo.callsPerSecond), setTxPerSecond: Math.round(setRate), setRatio: +(setRate / echo.callsPerSecond).toFixed(3), verifiableSetTxPerSecond: Math.round(vsetRate), verifiableSetRatio: +(vsetRate / echo.callsPerSecond).toFixed(3), bigTxKvPerSecond: Math.round(kvRate), serverCpuUs: { set: set.serverCpuUsPerOp, verifiableSet: vset.serverCpuUsPerOp, perKvBigTx: big.serverCpuUsPerOp }, driverCpuUs: { echo: echo.driverCpuUsPerCall, set: set.driverCpuUsPerOp, verifiableSet: vset.driverCpuUsPerOp, perKvBigTx: big.driverCpuUsPerOp }, loadAverage1m: loadavg()[0] }),
     );
   } finally {
     c.close();

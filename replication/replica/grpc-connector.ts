@@ -9,6 +9,7 @@ import { readChunkedMessage } from '../../src/api/chunks.js';
 import { immutableStateFromProto, verifiableTxFromProto } from '../../src/api/handlers/convert-tx.js';
 import { errorCodeTrailer, epochBinKey, primaryEpochHeader, replicationScopeTrailer, sessionIdHeader } from '../../src/api/metadata.js';
 import { isImmuError } from '../../src/common/errors.js';
+import { http2ConnectionWindowBytes } from '../../src/common/limits.js';
 import { loadProtos } from '../../src/api/proto-loader.js';
 import type { ChunkMsg, ExportTxRequestInit, ImmutableStateMsg, OpenSessionResponseMsg, VerifiableTxMsg } from '../../src/api/proto-types.js';
 import { checkConsistencyProof, type ConsistencyOutcome, type TxRef } from '../core/index.js';
@@ -33,6 +34,8 @@ export const primaryChannelOptions = {
   'grpc.use_local_subchannel_pool': 1,
   'grpc.initial_reconnect_backoff_ms': 100,
   'grpc.max_reconnect_backoff_ms': 1_000,
+  // a replica streams whole txs from the primary: no 64 KiB flow-control round trips per tx
+  'grpc-node.flow_control_window': http2ConnectionWindowBytes,
 } as const;
 
 type Def = MethodDefinition<object, object>;

@@ -6,6 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { ImmuError } from '../common/errors.js';
 import { grpcRecvMessageBytesMaxDefault } from '../common/limits.js';
+import type { Logger } from '../common/log.js';
+import { applyHttp2Windows, serverHttp2Windows, type Http2Windows } from './http2-windows.js';
 
 export interface MtlsFiles {
   /** PEM private key of the server (--pkey). */
@@ -24,6 +26,10 @@ export interface GrpcServerOptions {
   readonly sendMessageBytesMax?: number;
   /** Mutual TLS when present; plaintext HTTP/2 otherwise. */
   readonly mtls?: MtlsFiles;
+  /** HTTP/2 flow-control windows (default serverHttp2Windows). */
+  readonly windows?: Http2Windows;
+  /** Where a failure to set the windows is reported. */
+  readonly logger?: Logger;
 }
 
 export interface RunningGrpcServer {
@@ -97,5 +103,6 @@ export async function bindGrpcServer(server: Server, options: GrpcServerOptions)
       else resolve(boundPort);
     });
   });
+  applyHttp2Windows(server, options.windows ?? serverHttp2Windows, options.logger);
   return { server, port, shutdown: (deadlineMs) => shutdownWithDeadline(server, deadlineMs) };
 }

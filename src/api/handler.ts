@@ -121,10 +121,15 @@ function headersFor(serverUuid: string): Metadata {
   return md;
 }
 
-function begin(env: HandlerEnv, rpc: string, call: AnyCall): CallState {
+/**
+ * Starts a call's bookkeeping. Streaming calls send the response headers at once; unary calls send
+ * them with the answer (sendHeaders), in the same tick as the message and the status, so the three go
+ * out as one write instead of an early headers-only packet the client must wake up for.
+ */
+function begin(env: HandlerEnv, rpc: string, call: AnyCall, headersNow = true): CallState {
   const startedMs = performance.now();
   env.observer?.onCallStart(rpc);
-  call.sendMetadata(headersFor(env.serverUuid));
+  if (headersNow) call.sendMetadata(headersFor(env.serverUuid));
   let ended = false;
   return {
     ctx: new LazyCallContext(rpc, call),
@@ -153,15 +158,18 @@ function sender<Res>(call: ServerWritableStream<unknown, Res> | ServerDuplexStre
 /** A unary handler. */
 export function unary<Req, Res>(env: HandlerEnv, rpc: string, fn: UnaryFn<Req, Res>): handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    const state = begin(env, rpc, call);
+    const state = begin(env, rpc, call, false);
+    const headers = headersFor(env.serverUuid);
     fn(call.request, state.ctx).then(
       (res) => {
         state.finish(status.OK);
+        call.sendMetadata(headers);
         callback(null, res, state.ctx.trailersIfAny());
       },
       (err: unknown) => {
         const serviceError = toServiceError(env, rpc, err, state.ctx.trailersIfAny());
         state.finish(serviceError.code ?? status.UNKNOWN);
+        call.sendMetadata(headers);
         callback(serviceError);
       },
     );

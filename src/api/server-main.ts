@@ -106,7 +106,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let grpc;
   let http: { server: HttpServer; port: number } | undefined;
   try {
-    grpc = await bindGrpcServer(grpcServer, { address: opts.address, port: opts.port, ...(opts.mtls ? { mtls: opts.mtls } : {}) });
+    grpc = await bindGrpcServer(grpcServer, { address: opts.address, port: opts.port, logger: log, ...(opts.mtls ? { mtls: opts.mtls } : {}) });
     if (opts.metricsServer) {
       http = await startMetricsHttp(metrics, source, { address: opts.address, port: opts.metricsPort ?? 9497, logger: log, isServing: () => serving });
     }

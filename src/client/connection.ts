@@ -5,6 +5,7 @@
 // It knows nothing of sessions, tokens or proofs; the caller passes the metadata to send.
 import { ChannelCredentials, Client, Metadata, connectivityState, credentials, type MethodDefinition, type ServiceError } from '@grpc/grpc-js';
 import { GrpcStatus, ImmuError } from '../common/errors.js';
+import { http2ConnectionWindowBytes } from '../common/limits.js';
 import { serverUuidHeader } from '../api/metadata.js';
 import { loadProtos } from '../api/proto-loader.js';
 import { immudbPortDefault, reconnectBackoffMsMax, recvMessageBytesMaxDefault } from './client-limits.js';
@@ -87,6 +88,8 @@ export class Connection {
       'grpc.max_send_message_length': -1,
       // A node that comes back is seen within seconds, not after grpc-js's default 120 s backoff cap.
       'grpc.max_reconnect_backoff_ms': reconnectBackoffMsMax,
+      // Large scans and streamed exports arrive without waiting on 64 KiB window round trips.
+      'grpc-node.flow_control_window': http2ConnectionWindowBytes,
     };
     if (options.tls?.serverName !== undefined) channelOptions['grpc.ssl_target_name_override'] = options.tls.serverName;
     this.#grpc = new Client(this.endpoint, channelCredentials(options.tls), channelOptions);
