@@ -17,6 +17,7 @@ import type { ReplicationTuning } from '../server/replication-host.js';
 import { bindGrpcServer, createGrpcServer, type MtlsFiles } from './grpc-server.js';
 import { ServerMetrics, startMetricsHttp, type MetricsSource } from './metrics.js';
 import { loadProtos } from './proto-loader.js';
+import { withColumnarSetDecoder } from './set-request-decoder.js';
 
 export const shutdownDrainMsDefault = 10_000;
 
@@ -100,7 +101,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const env = { logger: log, serverUuid: node.serverUuid, observer: metrics.observer };
   const protos = loadProtos();
   const grpcServer = createGrpcServer({ recvMessageBytesMax: opts.recvMessageBytesMax });
-  grpcServer.addService(protos.immuService, createImmuServiceHandlers(node, env));
+  grpcServer.addService(withColumnarSetDecoder(protos.immuService), createImmuServiceHandlers(node, env));
   grpcServer.addService(protos.immudbTsService, createImmudbTsHandlers(node, env));
 
   let grpc;

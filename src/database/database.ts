@@ -35,9 +35,10 @@ import type {
   ZEntry,
   ZScanRequest,
 } from './types.js';
+import { isKvColumns } from './types.js';
 import { checkUserMetadata, isExpired, nonNegativeInt, requireBytes, requireKey } from './validation.js';
 import { checkProveSinceTx, verifiableEntryFor, verifiableTxFor, verifiableWrite } from './verifiable.js';
-import { checkPlannedEntries, commitEntries, plainSetEntries } from './writes.js';
+import { checkPlannedEntries, commitEntries, plainSetEntries, plainSetEntriesFromColumns } from './writes.js';
 
 export interface DatabaseOpenOptions {
   readonly name: string;
@@ -101,7 +102,9 @@ export class Database {
 
   async set(req: SetRequest): Promise<TxHeader> {
     const ctx = this.#open();
-    return commitEntries(ctx, plainSetEntries(requireList(req.kvs, 'kvs'), ctx.store.writeTxHeaderVersion), req);
+    const kvs = req.kvs;
+    const entries = isKvColumns(kvs) ? plainSetEntriesFromColumns(kvs) : plainSetEntries(requireList(kvs, 'kvs'), ctx.store.writeTxHeaderVersion);
+    return commitEntries(ctx, entries, req);
   }
 
   /** Tombstones (deleted metadata, empty value) for keys that exist and are live; else KEY_NOT_FOUND. */

@@ -31,8 +31,26 @@ export interface WriteOptions {
   readonly txExtra?: Buffer;
 }
 
+/**
+ * KVs without metadata laid out as spans of one buffer (a decoded request's bytes): KV i has its key at
+ * spans[4i] (length spans[4i+1]) and its value at spans[4i+2] (length spans[4i+3]). Every span is
+ * preceded by a byte that belongs to no other span (in a protobuf message: the span's own length byte),
+ * which the database overwrites with the store prefix so the prefixed key and value are views of
+ * `bytes`, not copies: the columns are consumed by the write that takes them. What the server's Set
+ * decoder hands over, so a 1000-KV Set builds neither a message object per KV nor copies of its bytes.
+ */
+export interface KvColumns {
+  readonly bytes: Buffer;
+  readonly spans: Uint32Array;
+  readonly count: number;
+}
+
+export function isKvColumns(kvs: SetRequest['kvs']): kvs is KvColumns {
+  return !Array.isArray(kvs) && typeof kvs === 'object' && kvs !== null && 'spans' in kvs;
+}
+
 export interface SetRequest extends WriteOptions {
-  readonly kvs: readonly KeyValue[];
+  readonly kvs: readonly KeyValue[] | KvColumns;
 }
 
 export interface DeleteRequest {

@@ -10,7 +10,8 @@ import type { EntryInput, Precondition } from '../store/types.js';
 import type { DbContext } from './context.js';
 import { encodeKey, PLAIN_VALUE_PREFIX, SET_KEY_PREFIX } from '../proof/kv-encoding.js';
 import type { KvMetadata } from '../proof/metadata.js';
-import type { KeyPrecondition, WriteOptions } from './types.js';
+import type { KeyPrecondition, KvColumns, WriteOptions } from './types.js';
+import { assert } from '../common/assert.js';
 import { checkEntryCount, checkStoreEntry, checkUserMetadata, nonNegativeInt, requireBytes, requireKey } from './validation.js';
 
 /**
@@ -58,6 +59,30 @@ export function plainSetEntries(
     vo += 1 + v.length;
     const metadata = mds[i];
     out[i] = metadata === undefined ? { key, value } : { key, value, metadata };
+  }
+  return out;
+}
+
+/**
+ * plainSetEntries for KVs given as columns (no metadata): the same entries, checks and errors, without a
+ * KeyValue per KV in between and without copying: the byte before each span becomes the store prefix
+ * (see KvColumns), so each key and value is one view of the request's bytes.
+ */
+export function plainSetEntriesFromColumns(kvs: KvColumns): EntryInput[] {
+  const { bytes, spans, count: n } = kvs;
+  if (n === 0) throw new ImmuError('NO_ENTRIES', 'kvs is empty');
+  assert(spans.length >= 4 * n, 'a span per key and value');
+  for (let i = 0; i < n; i++) {
+    if (spans[4 * i + 1] === 0) throw new ImmuError('KEY_EMPTY', 'key is empty');
+  }
+  const out = new Array<EntryInput>(n);
+  for (let i = 0; i < n; i++) {
+    const k = spans[4 * i] as number;
+    const v = spans[4 * i + 2] as number;
+    assert(k >= 1 && v >= 1 && k !== v, 'each span has a byte of its own before it');
+    bytes[k - 1] = SET_KEY_PREFIX;
+    bytes[v - 1] = PLAIN_VALUE_PREFIX;
+    out[i] = { key: bytes.subarray(k - 1, k + (spans[4 * i + 1] as number)), value: bytes.subarray(v - 1, v + (spans[4 * i + 3] as number)) };
   }
   return out;
 }

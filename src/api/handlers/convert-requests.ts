@@ -50,6 +50,7 @@ import {
   type ZAddRequestMsg,
   type ZScanRequestMsg,
 } from '../proto-types.js';
+import { isColumnarSetRequest } from '../set-request-decoder.js';
 import { kvMetadataFromProto, kvMetadataToProto } from './convert-entries.js';
 
 function invalid(field: string, why: string): ImmuError {
@@ -144,7 +145,7 @@ function writeOptions(noWait: boolean, preconditions: readonly PreconditionMsg[]
 
 export function setRequestFromProto(msg: SetRequestMsg, txExtra?: Buffer): SetRequest {
   return {
-    kvs: keyValuesFromProto(msg.KVs),
+    kvs: isColumnarSetRequest(msg) ? msg.columns : keyValuesFromProto(msg.KVs),
     ...writeOptions(msg.noWait, msg.preconditions, txExtra),
   };
 }

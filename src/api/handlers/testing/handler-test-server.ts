@@ -7,6 +7,7 @@ import type { NodeApi } from '../../../server/node-api.js';
 import { bindGrpcServer, createGrpcServer, type RunningGrpcServer } from '../../grpc-server.js';
 import type { HandlerEnv } from '../../handler.js';
 import { loadProtos } from '../../proto-loader.js';
+import { withColumnarSetDecoder } from '../../set-request-decoder.js';
 import { createImmuServiceHandlers } from '../immu-service.js';
 import { createImmudbTsHandlers } from '../immudbts-service.js';
 
@@ -33,7 +34,7 @@ export async function startHandlerTestServer(node: NodeApi, env?: Partial<Handle
   const protos = loadProtos();
   const fullEnv: HandlerEnv = { logger: silentLogger(), serverUuid: node.serverUuid, ...env };
   const server = createGrpcServer({});
-  server.addService(protos.immuService, createImmuServiceHandlers(node, fullEnv));
+  server.addService(withColumnarSetDecoder(protos.immuService), createImmuServiceHandlers(node, fullEnv));
   server.addService(protos.immudbTsService, createImmudbTsHandlers(node, fullEnv));
   const running: RunningGrpcServer = await bindGrpcServer(server, { address: '127.0.0.1', port: 0 });
   const client = new Client(`127.0.0.1:${running.port}`, credentials.createInsecure());
