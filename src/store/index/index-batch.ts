@@ -61,12 +61,31 @@ export function encodeBatch(txs: readonly IndexTx[]): EncodedBatch {
   let o = 0;
   const firstTxId = indexTxId(head);
   let expectedTxId = firstTxId;
+  const sv = new DataView(slab.buffer, slab.byteOffset, slab.byteLength);
+  const views = new RecordViews();
   for (const tx of txs) {
     const txId = indexTxId(tx);
-    assert(txId === expectedTxId++, `batch txs are consecutive (got ${txId})`);
-    o = 'kind' in tx ? encodeRecord(tx, slab, o, keys, lengths) : encodeStored(tx, slab, o, keys, lengths);
+    if (txId !== expectedTxId++) assert(false, `batch txs are consecutive (got ${txId})`);
+    o = 'kind' in tx ? encodeRecord(tx, slab, sv, views.of(tx.buf), o, keys, lengths) : encodeStored(tx, slab, o, keys, lengths);
   }
   return { versions: { keys, slab, lengths }, firstTxId, lastTxId: indexTxId(tail), lastAlh: tail.alh };
+}
+
+/**
+ * DataViews over whole ArrayBuffers: small tx records share the Buffer pool's, so a batch of small
+ * txs makes one view per pool chunk rather than one per tx. Offsets into it add the Buffer's byteOffset.
+ */
+class RecordViews {
+  #buffer: ArrayBufferLike | undefined;
+  #view: DataView | undefined;
+
+  of(b: Buffer): DataView {
+    if (b.buffer !== this.#buffer || this.#view === undefined) {
+      this.#buffer = b.buffer;
+      this.#view = new DataView(b.buffer);
+    }
+    return this.#view;
+  }
 }
 
 function encodeStored(tx: StoredTx, slab: Buffer, o: number, keys: Buffer[], lengths: Uint8Array): number {
@@ -88,14 +107,14 @@ function encodeStored(tx: StoredTx, slab: Buffer, o: number, keys: Buffer[], len
  * Versions straight from record bytes. Record `u32 vLen ‖ u64 vOff ‖ hVal` with vOff = vLogId << 56 |
  * offset becomes `u64 txId ‖ u32 vLogId ‖ u64 offset ‖ u32 length ‖ hVal ‖ kvmd` (entry-codec.ts).
  */
-function encodeRecord(tx: RecordTxForIndex, slab: Buffer, o: number, keys: Buffer[], lengths: Uint8Array): number {
+function encodeRecord(tx: RecordTxForIndex, slab: Buffer, sv: DataView, bv: DataView, o: number, keys: Buffer[], lengths: Uint8Array): number {
   const b = tx.buf;
   const txId = tx.txId;
-  assert(Number.isSafeInteger(txId) && txId > 0, `tx id ${txId}`);
+  // per-tx checks too build their message only when they fail
+  if (!(Number.isSafeInteger(txId) && txId > 0)) assert(false, `tx id ${txId}`);
   const idHi = Math.floor(txId / TWO_POW_32);
   const idLo = txId >>> 0;
-  const bv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const sv = new DataView(slab.buffer, slab.byteOffset, slab.byteLength);
+  const at = b.byteOffset; // bv spans b's whole ArrayBuffer; reads stay inside b (checked below)
   let r = tx.entriesOff;
   const n = tx.entries.length;
   for (let i = 0; i < n; i++) {
@@ -110,12 +129,12 @@ function encodeRecord(tx: RecordTxForIndex, slab: Buffer, o: number, keys: Buffe
     if (kl !== e.key.length || kl === 0 || kl > storeKeyBytesMax) assert(false, `tx ${txId} entry ${i}: key of ${kl} bytes`);
     sv.setUint32(o, idHi);
     sv.setUint32(o + 4, idLo);
-    const vOffHi = bv.getUint32(t + 4); // vLogId (top byte) ‖ offset bits 32..55
+    const vOffHi = bv.getUint32(at + t + 4); // vLogId (top byte) ‖ offset bits 32..55
     sv.setUint32(o + 8, vOffHi >>> 24);
     sv.setUint32(o + 12, vOffHi & 0xff_ffff);
-    sv.setUint32(o + 16, bv.getUint32(t + 8)); // offset bits 0..31
-    sv.setUint32(o + 20, bv.getUint32(t)); // length
-    for (let j = 0; j < 32; j += 4) sv.setUint32(o + 24 + j, bv.getUint32(t + 12 + j)); // hVal
+    sv.setUint32(o + 16, bv.getUint32(at + t + 8)); // offset bits 0..31
+    sv.setUint32(o + 20, bv.getUint32(at + t)); // length
+    for (let j = 0; j < 32; j += 4) sv.setUint32(o + 24 + j, bv.getUint32(at + t + 12 + j)); // hVal
     for (let j = 0; j < mdLen; j++) slab[o + VERSION_FIXED_BYTES + j] = b[md + j] as number; // canonical kvmd
     const len = VERSION_FIXED_BYTES + mdLen;
     if (len > VERSION_BYTES_MAX) assert(false, `tx ${txId} entry ${i}: metadata of ${mdLen} bytes`);
@@ -123,6 +142,6 @@ function encodeRecord(tx: RecordTxForIndex, slab: Buffer, o: number, keys: Buffe
     keys.push(e.key);
     o += len;
   }
-  assert(r + 32 <= b.length, `tx ${txId} record ends inside its buffer`);
+  if (!(r + 32 <= b.length)) assert(false, `tx ${txId} record ends inside its buffer`);
   return o;
 }

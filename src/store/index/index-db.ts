@@ -22,6 +22,9 @@ const META_INDEXED_ALH = 'indexedAlh';
 export const storeKeyBytesMax = keySizeBytesMax + 1;
 const EMPTY = Buffer.alloc(0);
 const ALH_BYTES = 32;
+/** The value of META_FORMAT; lmdb copies it at commit and nothing writes into it. */
+const FORMAT_RECORD = Buffer.alloc(4);
+FORMAT_RECORD.writeUInt32BE(INDEX_FORMAT_VERSION, 0);
 
 export interface IndexMeta {
   readonly formatVersion: number;
@@ -102,6 +105,8 @@ export class IndexDb {
   readonly #encoder: RawValueEncoder;
   /** Set when lmdb runs without fsync: the directory whose unsynced marker a clean close removes. */
   readonly #unsyncedDir: string | undefined;
+  /** A writeBatch of this handle has committed, and with it the (constant) format record. */
+  #formatCommitted = false;
 
   private constructor(
     env: RootDatabase<Buffer, string>,
@@ -199,11 +204,15 @@ export class IndexDb {
     } finally {
       this.#encoder.useSlab(undefined);
     }
-    const format = Buffer.allocUnsafe(4);
-    format.writeUInt32BE(INDEX_FORMAT_VERSION, 0);
-    void this.#meta.put(META_FORMAT, format);
+    // the format record never changes: once a commit carried it, later batches leave it as it is
+    if (!this.#formatCommitted) void this.#meta.put(META_FORMAT, FORMAT_RECORD);
     void this.#meta.put(META_INDEXED_ALH, Buffer.from(indexedAlh));
-    return this.#meta.put(META_INDEXED_TX, txIdBound(indexedTxId));
+    const committed = this.#meta.put(META_INDEXED_TX, txIdBound(indexedTxId));
+    if (this.#formatCommitted) return committed;
+    return committed.then((ok) => {
+      this.#formatCommitted = true;
+      return ok;
+    });
   }
 
   /** Number of versions of `key`. */

@@ -1,11 +1,13 @@
-// Unit tests of the index's pure parts and its lmdb file check: the version codec, scan planning and
-// the meta-page sanity check that keeps lmdb from crashing the process on a damaged file.
+// Unit tests of the index's pure parts and its lmdb file check: the version codec, scan planning,
+// the waiters' shared timer, and the meta-page sanity check that keeps lmdb from crashing the process
+// on a damaged file.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeVersion, txIdBound, VERSION_FIXED_BYTES, versionExpiresAt, versionIsTombstone, versionTxId, writeVersion } from './entry-codec.js';
 import { IndexDb, lmdbHeaderProblem } from './index-db.js';
+import { IndexWaiters } from './index-waiters.js';
 import { planScan, prefixSuccessor } from './key-range.js';
 import { encodeKvMetadata } from '../../proof/metadata.js';
 
@@ -78,5 +80,46 @@ describe('lmdb file check', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('index waiters', () => {
+  it('resolve in txId order whatever order they arrive in; each times out on its own deadline', async () => {
+    let indexed = 0;
+    const waiters = new IndexWaiters(() => indexed);
+    const settled: string[] = [];
+    const track = (name: string, p: Promise<void>): Promise<void> =>
+      p.then(
+        () => void settled.push(`${name} ok`),
+        (err: { code?: string }) => void settled.push(`${name} ${err.code ?? '?'}`),
+      );
+    const all = [
+      track('w5', waiters.wait(5, 5_000)),
+      track('w2', waiters.wait(2, 5_000)),
+      track('w9-short', waiters.wait(9, 20)),
+      track('w3', waiters.wait(3, 5_000)),
+      track('w9-long', waiters.wait(9, 60)),
+    ];
+    expect(waiters.size).toBe(5);
+    indexed = 3;
+    waiters.advance(3);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(settled).toEqual(['w2 ok', 'w3 ok', 'w9-short TIMEOUT']);
+    indexed = 5;
+    waiters.advance(5);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(settled).toEqual(['w2 ok', 'w3 ok', 'w9-short TIMEOUT', 'w5 ok', 'w9-long TIMEOUT']);
+    expect(waiters.size).toBe(0);
+    await Promise.all(all);
+  });
+
+  it('failAll rejects every pending waiter and a later wait still times out', async () => {
+    const waiters = new IndexWaiters(() => 0);
+    const a = waiters.wait(1, 5_000);
+    const b = waiters.wait(2, 5_000);
+    waiters.failAll(new Error('closed'));
+    await expect(a).rejects.toThrow('closed');
+    await expect(b).rejects.toThrow('closed');
+    await expect(waiters.wait(3, 10)).rejects.toMatchObject({ code: 'TIMEOUT', details: { txId: 3, indexedTxId: 0 } });
   });
 });

@@ -88,7 +88,7 @@ export class KeyIndex {
   readonly #source: IndexSource;
   readonly #log: Logger;
   readonly #clockMs: () => number;
-  readonly #waiters = new IndexWaiters();
+  readonly #waiters = new IndexWaiters(() => this.#indexedTxId);
   #indexedTxId: number;
   #targetTxId: number;
   #stall: { readonly error: ImmuError; readonly txId: number } | undefined;
@@ -154,7 +154,7 @@ export class KeyIndex {
     if (this.#closed) return Promise.reject(new ImmuError('STORE_CLOSED', 'the key index is closed'));
     if (this.#indexedTxId >= txId) return Promise.resolve();
     if (this.#stall !== undefined) return Promise.reject(this.#stallError());
-    return this.#waiters.wait(txId, timeoutMs, () => this.#indexedTxId);
+    return this.#waiters.wait(txId, timeoutMs);
   }
 
   get(key: Buffer): IndexedValue | undefined {
@@ -250,7 +250,8 @@ export class KeyIndex {
     let entries = 0;
     try {
       while (txs.length < indexBatchTxsMax && entries < indexBatchEntriesMax && reader.nextTxId <= this.#targetTxId) {
-        const tx = await reader.take(this.#targetTxId);
+        const next = reader.next(this.#targetTxId);
+        const tx = next instanceof Promise ? await next : next;
         txs.push(tx);
         entries += tx.entries.length;
       }
