@@ -27,6 +27,37 @@ export function i64(n: number | bigint): Buffer {
   return b;
 }
 
+/**
+ * writeBigUInt64BE(BigInt(n)) at b[o, o+8), same bytes and same errors, without a BigInt when n is a
+ * safe non-negative integer (hot paths: ids, offsets).
+ */
+export function writeU64BE(b: Uint8Array, o: number, n: number): void {
+  if (Number.isSafeInteger(n) && n >= 0 && o >= 0 && o + 8 <= b.length) writeU32Pair(b, o, Math.floor(n / 2 ** 32), n >>> 0);
+  else toBuffer(b).writeBigUInt64BE(BigInt(n), o);
+}
+
+/** writeBigInt64BE(BigInt(n)) at b[o, o+8), same bytes and same errors, without a BigInt when n is a safe integer. */
+export function writeI64BE(b: Uint8Array, o: number, n: number): void {
+  if (Number.isSafeInteger(n) && o >= 0 && o + 8 <= b.length) writeU32Pair(b, o, Math.floor(n / 2 ** 32), n >>> 0);
+  else toBuffer(b).writeBigInt64BE(BigInt(n), o);
+}
+
+function writeU32Pair(b: Uint8Array, o: number, hi: number, lo: number): void {
+  b[o] = hi >>> 24;
+  b[o + 1] = (hi >>> 16) & 0xff;
+  b[o + 2] = (hi >>> 8) & 0xff;
+  b[o + 3] = hi & 0xff;
+  b[o + 4] = lo >>> 24;
+  b[o + 5] = (lo >>> 16) & 0xff;
+  b[o + 6] = (lo >>> 8) & 0xff;
+  b[o + 7] = lo & 0xff;
+}
+
+/** dst[dOff, +n) = src[sOff, +n) for a few bytes (a digest), without the view Buffer.copy makes for an offset source. */
+export function copyBytes(src: Uint8Array, sOff: number, dst: Uint8Array, dOff: number, n: number): void {
+  for (let i = 0; i < n; i++) dst[dOff + i] = src[sOff + i] as number;
+}
+
 export function hex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }

@@ -1,6 +1,7 @@
 // The transaction header and its hashes: innerHash, Alh (the hash chain link), and the export byte
 // layout used by replication. Versions 0 (immudb <= 1.1) and 1 (default). Pure; see core spec 1.2, 1.8.
 import { assert } from '../common/assert.js';
+import { writeI64BE, writeU64BE } from '../common/bytes.js';
 import { ImmuError } from '../common/errors.js';
 import { txMetadataBytesMax } from '../common/limits.js';
 import { DIGEST_BYTES, sha256 } from './hash.js';
@@ -29,18 +30,18 @@ export function innerPreimage(h: TxHeader): Buffer {
       throw new ImmuError('METADATA_INVALID', 'tx header version 0 cannot carry metadata');
     }
     const b = Buffer.allocUnsafe(84);
-    b.writeBigInt64BE(BigInt(h.ts), 0);
+    writeI64BE(b, 0, h.ts);
     b.writeUInt16BE(0, 8);
     b.writeUInt16BE(h.nEntries, 10);
     b.set(h.eh, 12);
-    b.writeBigUInt64BE(BigInt(h.blTxId), 44);
+    writeU64BE(b, 44, h.blTxId);
     b.set(h.blRoot, 52);
     return b;
   }
   const md = encodeTxMetadata(h.metadata);
   const b = Buffer.allocUnsafe(88 + md.length); // the spec says 86; the vectors say 8+2+2+md+4+32+8+32
   let o = 0;
-  b.writeBigInt64BE(BigInt(h.ts), o);
+  writeI64BE(b, o, h.ts);
   o += 8;
   b.writeUInt16BE(1, o);
   o += 2;
@@ -52,7 +53,7 @@ export function innerPreimage(h: TxHeader): Buffer {
   o += 4;
   b.set(h.eh, o);
   o += 32;
-  b.writeBigUInt64BE(BigInt(h.blTxId), o);
+  writeU64BE(b, o, h.blTxId);
   o += 8;
   b.set(h.blRoot, o);
   return b;
@@ -65,7 +66,7 @@ export function innerHash(h: TxHeader): Buffer {
 /** Alh = H(u64(id) ‖ prevAlh ‖ innerHash): the accumulated linear hash of the history up to this tx. */
 export function alhFrom(id: number, prevAlh: Uint8Array, inner: Uint8Array): Buffer {
   const b = Buffer.allocUnsafe(8 + 2 * DIGEST_BYTES);
-  b.writeBigUInt64BE(BigInt(id), 0);
+  writeU64BE(b, 0, id);
   b.set(prevAlh, 8);
   b.set(inner, 8 + DIGEST_BYTES);
   return sha256(b);

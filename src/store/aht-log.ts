@@ -4,15 +4,18 @@
 // for proofs go to the tree log through a small cache. The aht is derived data: it is flushed lazily
 // and rebuilt from the tx log on open when needed (see immu-store recovery). No fsync on the hot path.
 import { assert } from '../common/assert.js';
+import { writeU64BE } from '../common/bytes.js';
 import { ImmuError } from '../common/errors.js';
 import { splitPoint } from '../proof/hash.js';
 import { AppendLog } from './append-log.js';
-import { frontierAppend, nodesUntil, storedNodePosition } from './aht-math.js';
-import { wasmLeafHash as leafHash, wasmNodeHash as nodeHash } from './node-hasher.js';
+import { nodesUntil, popcount, storedNodePosition } from './aht-math.js';
+import { lastDigestInto, leafHashInto, nodeHashChainInto, wasmNodeHash as nodeHash } from './node-hasher.js';
 
 const DIGEST = 32;
 const DATA_RECORD_BYTES = 4 + DIGEST;
 const COMMIT_RECORD_BYTES = 12;
+/** Frontier levels: a tree of < 2^53 leaves. */
+const FRONTIER_LEVELS = 53;
 export const ahtNodeCacheEntriesMax = 8192;
 export const ahtFlushEveryLeaves = 1024;
 
@@ -25,11 +28,14 @@ export interface AhtLogs {
 export class AhtLog {
   readonly #logs: AhtLogs;
   #size = 0;
-  /** frontier[b] = root of the complete subtree of 2^b leaves, when bit b of size is set. */
-  #frontier: Array<Buffer | undefined> = [];
+  /**
+   * frontier[b] holds the root of the complete subtree of 2^b leaves when bit b of size is set (other
+   * levels hold stale bytes). One buffer per level, overwritten in place: appends allocate none.
+   */
+  readonly #frontier: readonly Buffer[] = Array.from({ length: FRONTIER_LEVELS }, () => Buffer.alloc(DIGEST));
   readonly #cache = new Map<number, Buffer>();
   #unflushedLeaves = 0;
-  /** root() of the current size, computed at most once per size (precommit asks once per tx). */
+  /** root() of the current size: set by append (its last digest), else computed at most once per size. */
   #root: Buffer | undefined;
   #rootStale = true;
 
@@ -50,11 +56,10 @@ export class AhtLog {
     this.#size = n;
     this.#rootStale = true;
     this.#cache.clear();
-    this.#frontier = [];
     for (let b = 0, bit = 1; bit <= n; b++, bit *= 2) {
       if (Math.floor(n / bit) % 2 === 1) {
         const s = Math.floor(n / (bit * 2)) * bit * 2;
-        this.#frontier[b] = this.#readDigest(nodesUntil(s + bit) + b);
+        this.#readDigest(nodesUntil(s + bit) + b).copy(this.#level(b));
       }
     }
   }
@@ -62,28 +67,58 @@ export class AhtLog {
   /** Root over all leaves (from the frontier); undefined for an empty tree. */
   root(): Buffer | undefined {
     if (!this.#rootStale) return this.#root;
+    const f = this.#frontier;
+    const n = this.#size;
     let carry: Buffer | undefined;
-    for (const f of this.#frontier) {
-      if (f === undefined) continue;
-      carry = carry === undefined ? f : nodeHash(f, carry);
+    for (let b = 0, bit = 1; bit <= n; b++, bit *= 2) {
+      if (Math.floor(n / bit) % 2 === 0) continue;
+      const level = f[b] as Buffer;
+      carry = carry === undefined ? Buffer.from(level) : nodeHash(level, carry);
     }
     this.#root = carry;
     this.#rootStale = false;
     return carry;
   }
 
+  /**
+   * Appends leaf size+1: its 1 + popcount(size) digests (core spec 3.6: the leaf hash, then MTH(s, n) for
+   * every set bit of size, ascending) are hashed straight into the tree-log record, the last being the
+   * new root. The frontier gains the digest after the merges of the trailing set bits.
+   */
   append(alh: Buffer): void {
-    const digests = frontierAppend(this.#frontier, this.#size, leafHash(alh), nodeHash);
-    const n = this.#size + 1;
-    const node = Buffer.concat(digests);
+    const size = this.#size;
+    let trailingOnes = 0;
+    for (let s = size; s % 2 === 1; s = Math.floor(s / 2)) trailingOnes++;
+    const node = Buffer.allocUnsafe((1 + popcount(size)) * DIGEST);
+    leafHashInto(alh, node, 0);
+    if (trailingOnes === 0) lastDigestInto(this.#level(0), 0);
+    let at = 0;
+    for (let b = 0, bit = 1; bit <= size; b++, bit *= 2) {
+      if (Math.floor(size / bit) % 2 === 1) {
+        at += DIGEST;
+        nodeHashChainInto(this.#level(b), node, at);
+        // the digest after the merges of the trailing set bits is the frontier's new level
+        if (b + 1 === trailingOnes) lastDigestInto(this.#level(trailingOnes), 0);
+      }
+    }
+    assert(at + DIGEST === node.length, 'aht digests per leaf');
     this.#logs.tree.append(node);
     const dataRec = Buffer.allocUnsafe(DATA_RECORD_BYTES);
     dataRec.writeUInt32BE(DIGEST, 0);
     alh.copy(dataRec, 4);
     this.#logs.data.append(dataRec);
-    this.#size = n;
-    this.#rootStale = true;
+    this.#size = size + 1;
+    const root = Buffer.allocUnsafe(DIGEST);
+    lastDigestInto(root, 0);
+    this.#root = root;
+    this.#rootStale = false;
     if (++this.#unflushedLeaves >= ahtFlushEveryLeaves) this.flush();
+  }
+
+  #level(b: number): Buffer {
+    const f = this.#frontier[b];
+    assert(f !== undefined, `aht frontier level ${b} exists`);
+    return f;
   }
 
   /** Writes buffered digests and the lazy commit records to the files (no fsync). */
@@ -92,7 +127,7 @@ export class AhtLog {
     if (committed < this.#size) {
       const b = Buffer.allocUnsafe((this.#size - committed) * COMMIT_RECORD_BYTES);
       for (let leaf = committed + 1, o = 0; leaf <= this.#size; leaf++, o += COMMIT_RECORD_BYTES) {
-        b.writeBigUInt64BE(BigInt((leaf - 1) * DATA_RECORD_BYTES), o);
+        writeU64BE(b, o, (leaf - 1) * DATA_RECORD_BYTES);
         b.writeUInt32BE(DIGEST, o + 8);
       }
       this.#logs.commit.append(b);

@@ -236,6 +236,7 @@ export class AppendLog {
         }
         batch.push(part);
         pos += part.length;
+        if (part === buf) break; // the whole buffer fit (no empty view per buffer)
         buf = buf.subarray(part.length);
       }
     }

@@ -121,10 +121,10 @@ export class HashPool {
   }
 
   /**
-   * Fills hVals and Eh (and the duplicate-key slot) of the packed tx in place. Resolves with `p`
-   * (kept as a promise of the packed tx to use from then on).
+   * Fills hVals and Eh (and the duplicate-key slot) of the packed tx in place. Returns `p` itself when
+   * it was hashed inline (small txs: no promise, no tick), else a promise of it.
    */
-  async hash(p: PackedTx): Promise<PackedTx> {
+  hash(p: PackedTx): PackedTx | Promise<PackedTx> {
     if (!this.#usesWorker(p.n)) {
       this.#hashInline(p);
       return p;

@@ -117,6 +117,29 @@ describe('hashing', () => {
     await pool.close();
   });
 
+  it('a single-entry tx (the no-table fast path) equals node:crypto: v0 and v1, metadata, empty, small and >64 KiB values', () => {
+    const wasm = instantiateSha256Wasm();
+    const values = [Buffer.alloc(0), Buffer.from('v'), Buffer.alloc(129, 0x5a), Buffer.alloc(200_000, 7)];
+    const mds = [undefined, { deleted: true }, { expiresAt: -5, nonIndexable: true }];
+    for (const version of [0, 1] as const) {
+      for (const value of values) {
+        for (const metadata of version === 0 ? [undefined] : mds) {
+          for (const key of [Buffer.from('k'), Buffer.alloc(1024, 0xab)]) {
+            const p = packTx([{ key, value, metadata }], version, version === 1 ? 3 : 0);
+            p.buf.fill(0xee, 16, 64); // duplicate slot and Eh must be written, not assumed zero
+            hashPackedTx(p.buf, wasm);
+            const hVal = sha256(value);
+            const md = encodeKvMetadata(metadata);
+            const digest = (version === 0 ? entryDigestV0 : entryDigestV1)(key, md, hVal);
+            expect(packedDuplicate(p)).toBe(undefined);
+            expect(packedEh(p).equals(htreeRoot([digest])), `Eh v${version} value ${value.length}`).toBe(true);
+            expect(p.buf.subarray(p.entriesOff, p.recEnd - 32).equals(recordEntry(key, md, hVal, value.length, 0))).toBe(true);
+          }
+        }
+      }
+    }
+  });
+
   it('worker arenas: a tx above hashArenaBytesMax gets its own memory, the kept arena still serves the next ones', async () => {
     const pool = new HashPool(1);
     const wasm = instantiateSha256Wasm();

@@ -140,6 +140,40 @@ export interface PackedHasher {
  */
 export function hashPackedTx(buf: Uint8Array, w: PackedHasher): void {
   const dataBase = 2048;
+  const n1 = (buf[0] as number) | ((buf[1] as number) << 8) | ((buf[2] as number) << 16) | ((buf[3] as number) << 24);
+  if (n1 === 1) {
+    // One entry (the common small tx): no duplicate possible, Eh is its leaf. Three hashes, no tables.
+    // wasm memory: prefix ‖ hVal at P | 0x00 ‖ digest at L | Eh at E | the value at V
+    const eo = (buf[8] as number) | ((buf[9] as number) << 8) | ((buf[10] as number) << 16) | ((buf[11] as number) << 24);
+    const vb = (buf[12] as number) | ((buf[13] as number) << 8) | ((buf[14] as number) << 16) | ((buf[15] as number) << 24);
+    const mdl = ((buf[eo] as number) << 8) | (buf[eo + 1] as number);
+    const kl1 = ((buf[eo + 2 + mdl] as number) << 8) | (buf[eo + 3 + mdl] as number);
+    const ps = buf[4] === 0 ? eo + 4 + mdl : eo;
+    const te = eo + 4 + mdl + kl1; // u32 vLen ‖ u64 vOff ‖ hVal
+    const vl1 = (((buf[te] as number) << 24) | ((buf[te + 1] as number) << 16) | ((buf[te + 2] as number) << 8) | (buf[te + 3] as number)) >>> 0;
+    const pl1 = te - ps;
+    const P = dataBase;
+    const L = (P + pl1 + 32 + 8) & ~7;
+    const E = L + 40;
+    const V = E + 32;
+    if (w.memory.buffer.byteLength < V + vl1) w.memory.grow(Math.ceil((V + vl1 - w.memory.buffer.byteLength) / 65536));
+    const m = new Uint8Array(w.memory.buffer);
+    for (let j = 0; j < pl1; j++) m[P + j] = buf[ps + j] as number;
+    if (vl1 > 0) m.set(buf.subarray(vb, vb + vl1), V);
+    w.hash(V, vl1, P + pl1);
+    m[L] = 0;
+    w.hash(P, pl1 + 32, L + 1);
+    w.hash(L, 33, E);
+    for (let j = 0; j < 32; j++) {
+      buf[te + 12 + j] = m[P + pl1 + j] as number;
+      buf[32 + j] = m[E + j] as number;
+    }
+    buf[16] = 0;
+    buf[17] = 0;
+    buf[18] = 0;
+    buf[19] = 0;
+    return;
+  }
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const n = dv.getUint32(0, true);
   const version = dv.getUint32(4, true);

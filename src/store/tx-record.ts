@@ -2,6 +2,7 @@
 // carry Eh: readers recompute it from the entries and check the stored Alh. vOff is
 // (vLogId << 56) | offset, which exceeds 2^53, so it is kept as two numbers in memory. Pure.
 import { assert } from '../common/assert.js';
+import { writeI64BE, writeU64BE } from '../common/bytes.js';
 import { ImmuError } from '../common/errors.js';
 import { txMetadataBytesMax } from '../common/limits.js';
 import { DIGEST_BYTES } from '../proof/hash.js';
@@ -68,11 +69,11 @@ export function encodeRecordPrefix(
   b: Buffer,
 ): number {
   let o = 0;
-  b.writeBigUInt64BE(BigInt(h.id), o);
+  writeU64BE(b, o, h.id);
   o += 8;
-  b.writeBigInt64BE(BigInt(h.ts), o);
+  writeI64BE(b, o, h.ts);
   o += 8;
-  b.writeBigUInt64BE(BigInt(h.blTxId), o);
+  writeU64BE(b, o, h.blTxId);
   o += 8;
   h.blRoot.copy(b, o);
   o += 32;
@@ -228,7 +229,7 @@ export interface CommitEntry {
 }
 
 export function encodeCommitEntry(offset: number, size: number, alh: Buffer, b: Buffer, o: number): void {
-  b.writeBigUInt64BE(BigInt(offset), o);
+  writeU64BE(b, o, offset);
   b.writeUInt32BE(size, o + 8);
   alh.copy(b, o + 12, 0, 32);
 }

@@ -34,9 +34,11 @@ export function validateTxInput(tx: TxInput, limits: StoreLimits, version: TxHea
   }
 }
 
+const NO_METADATA = Buffer.alloc(0);
+
 function checkedTxMetadata(tx: TxInput): Buffer {
   const md = tx.metadata;
-  if (md === undefined) return Buffer.alloc(0);
+  if (md === undefined) return NO_METADATA;
   if (md.truncatedUptoTx !== undefined && !(Number.isSafeInteger(md.truncatedUptoTx) && md.truncatedUptoTx > 0)) {
     throw new ImmuError('METADATA_INVALID', 'truncatedUptoTx must be a positive tx id');
   }

@@ -26,15 +26,18 @@ export class Watermark {
   /** Moves the watermark (up, or down after a discard) and resolves reached waiters. */
   set(value: number): void {
     this.#value = value;
-    if (this.#waiters.length === 0) return;
-    const still: Waiter[] = [];
-    for (const w of this.#waiters) {
+    const ws = this.#waiters;
+    if (ws.length === 0) return;
+    // compacted in place (resolving runs no caller code synchronously, so nothing re-enters)
+    let kept = 0;
+    for (let i = 0; i < ws.length; i++) {
+      const w = ws[i] as Waiter;
       if (w.target <= value) {
         if (w.timer !== undefined) clearTimeout(w.timer);
         w.resolve();
-      } else still.push(w);
+      } else ws[kept++] = w;
     }
-    this.#waiters = still;
+    ws.length = kept;
   }
 
   wait(target: number, timeoutMs?: number): Promise<void> {

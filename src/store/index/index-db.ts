@@ -187,6 +187,24 @@ export class IndexDb {
    * leaves it unchanged) until the promise settles.
    */
   writeBatch(batch: VersionBatch | readonly VersionWrite[], indexedTxId: number, indexedAlh: Buffer): Promise<boolean> {
+    return this.#queueBatch(batch, indexedTxId, indexedAlh);
+  }
+
+  /**
+   * writeBatch as one lmdb write transaction on the calling thread, committed when this returns. For
+   * small batches when no asynchronous batch is in flight (the caller's rule: lmdb-js commits queued
+   * async writes on its own thread, and a sync transaction must not overtake them): a few puts cost
+   * less than handing them to lmdb's write thread and waiting for its callback.
+   */
+  writeBatchSync(batch: VersionBatch | readonly VersionWrite[], indexedTxId: number, indexedAlh: Buffer): void {
+    assert(this.syncWritesAreCheap, 'synchronous index writes only without fsync (they would block the main thread on the disk)');
+    this.#env.transactionSync(() => {
+      void this.#queueBatch(batch, indexedTxId, indexedAlh);
+    });
+    this.#formatCommitted = true;
+  }
+
+  #queueBatch(batch: VersionBatch | readonly VersionWrite[], indexedTxId: number, indexedAlh: Buffer): Promise<boolean> {
     assert(indexedAlh.length === ALH_BYTES, 'indexedAlh must be 32 bytes');
     const b = 'slab' in batch ? batch : versionBatchOf(batch);
     const { keys, slab, lengths } = b;
@@ -213,6 +231,11 @@ export class IndexDb {
       this.#formatCommitted = true;
       return ok;
     });
+  }
+
+  /** lmdb runs without fsync here, so a synchronous write transaction costs only its page copies. */
+  get syncWritesAreCheap(): boolean {
+    return this.#unsyncedDir !== undefined;
   }
 
   /** Number of versions of `key`. */

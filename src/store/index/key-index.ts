@@ -19,6 +19,7 @@ import {
   indexCommitsInFlightMax,
   indexProgressLogIntervalMs,
   indexReadAheadTxsMax,
+  indexSyncWriteEntriesMax,
 } from './limits.js';
 import { TxReadAhead } from './tx-read-ahead.js';
 import { currentBootId, readUnsyncedMarker } from './unsynced-marker.js';
@@ -234,6 +235,11 @@ export class KeyIndex {
         readError = read.error;
         if (read.txs.length === 0 || this.#closed) break;
         const batch = encodeBatch(read.txs);
+        if (inflight.length === 0 && batch.versions.keys.length <= indexSyncWriteEntriesMax && this.#db.syncWritesAreCheap) {
+          this.#db.writeBatchSync(batch.versions, batch.lastTxId, batch.lastAlh);
+          this.#advanced(batch);
+          continue;
+        }
         while (inflight.length >= indexCommitsInFlightMax) await this.#settle(inflight.shift() as InFlight);
         inflight.push({ batch, commit: this.#db.writeBatch(batch.versions, batch.lastTxId, batch.lastAlh) });
       }
@@ -263,9 +269,13 @@ export class KeyIndex {
 
   async #settle(f: InFlight): Promise<void> {
     await f.commit;
-    this.#indexedTxId = f.batch.lastTxId;
+    this.#advanced(f.batch);
+  }
+
+  #advanced(batch: InFlight['batch']): void {
+    this.#indexedTxId = batch.lastTxId;
     this.#waiters.advance(this.#indexedTxId);
-    this.#reportProgress(f.batch.versions.keys.length);
+    this.#reportProgress(batch.versions.keys.length);
   }
 
   #startProgress(event: Progress['event']): void {

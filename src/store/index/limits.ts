@@ -9,6 +9,12 @@ export const indexBatchTxsMax = 4_096;
 export const indexReadAheadTxsMax = 64;
 /** Batches handed to lmdb whose commit has not been confirmed yet (1 = no overlap). */
 export const indexCommitsInFlightMax = 2;
+/**
+ * A batch of at most this many entries, with no other batch in flight, is committed on the main thread
+ * (one short lmdb transaction) instead of lmdb's write thread: live indexing of small Sets then skips a
+ * thread round trip per batch. Larger batches keep the B-tree work off the main thread.
+ */
+export const indexSyncWriteEntriesMax = 64;
 /** Progress events (`index.rebuild_progress`, `index.catchup_progress`) at most this often. */
 export const indexProgressLogIntervalMs = 2_000;
 /** A catch-up shorter than this many txs is live indexing, not worth progress events. */
