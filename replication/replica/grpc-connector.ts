@@ -36,6 +36,7 @@ export const primaryChannelOptions = {
   'grpc.max_reconnect_backoff_ms': 1_000,
   // a replica streams whole txs from the primary: no 64 KiB flow-control round trips per tx
   'grpc-node.flow_control_window': http2ConnectionWindowBytes,
+  'grpc.enable_channelz': 0,
 } as const;
 
 type Def = MethodDefinition<object, object>;

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../common/log.js';
 import { bindGrpcServer, createGrpcServer, type RunningGrpcServer } from './grpc-server.js';
-import { applyHttp2Windows, serverHttp2Windows } from './http2-windows.js';
+import { serverHttp2Windows, watchHttp2Sessions } from './http2-windows.js';
 
 async function remoteWindows(port: number): Promise<{ stream: number | undefined; connection: number | undefined }> {
   const session: ClientHttp2Session = connect(`http://127.0.0.1:${port}`);
@@ -44,6 +44,6 @@ describe('HTTP/2 flow-control windows', () => {
   });
 
   it('reports 0 listeners (and keeps the defaults) on a server that was never bound', () => {
-    expect(applyHttp2Windows(createGrpcServer({}), serverHttp2Windows, silentLogger())).toBe(0);
+    expect(watchHttp2Sessions(createGrpcServer({}), serverHttp2Windows, silentLogger()).listeners).toBe(0);
   });
 });

@@ -90,6 +90,8 @@ export class Connection {
       'grpc.max_reconnect_backoff_ms': reconnectBackoffMsMax,
       // Large scans and streamed exports arrive without waiting on 64 KiB window round trips.
       'grpc-node.flow_control_window': http2ConnectionWindowBytes,
+      // no channelz introspection is served from a client: skip its per-call bookkeeping
+      'grpc.enable_channelz': 0,
     };
     if (options.tls?.serverName !== undefined) channelOptions['grpc.ssl_target_name_override'] = options.tls.serverName;
     this.#grpc = new Client(this.endpoint, channelCredentials(options.tls), channelOptions);
