@@ -1,9 +1,9 @@
 // The floor every server benchmark is compared with: a trivial grpc-js echo server (identity codec, no
 // protobuf, no handler work) called over loopback with a fixed number of unary calls in flight. By
 // default the echo server runs in a child process, as the real server does in the server benchmark, so
-// client and server do not share one JS thread. The server benchmark imports measureEchoFloor() and
-// reports its own rates as a ratio of this one, measured in the same run. `npm run bench:echo` prints
-// it. Not a test; nothing here asserts.
+// client and server do not share one JS thread. The server benchmark opens it with openEchoFloor() and
+// measures it in slices interleaved with its own phases, reporting its rates as ratios to it.
+// `npm run bench:echo` prints it. Not a test; nothing here asserts.
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -78,34 +78,56 @@ async function startEchoServerIn(where: 'child' | 'same'): Promise<EchoServerHan
   return { port: message.port, stop: () => child.kill('SIGTERM') };
 }
 
-/** Unary echo calls per second over loopback with `inFlight` calls outstanding (default 64). */
-export async function measureEchoFloor(options: EchoFloorOptions): Promise<EchoFloorResult> {
+/** An echo server with a connected client, measured as often as needed (the server bench interleaves it). */
+export interface EchoFloor {
+  measure(durationSeconds: number): Promise<EchoFloorResult>;
+  close(): void;
+}
+
+export async function openEchoFloor(options: Omit<EchoFloorOptions, 'durationSeconds'>): Promise<EchoFloor> {
   const inFlight = options.inFlight ?? 64;
   const payloadBytes = options.payloadBytes ?? 64;
   const echo = await startEchoServerIn(options.serverIn ?? 'child');
-  const port = echo.port;
-  const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
+  const client = new Client(`127.0.0.1:${echo.port}`, credentials.createInsecure());
   const payload = Buffer.alloc(payloadBytes, 7);
   try {
     for (let i = 0; i < 200; i++) await echoOnce(client, payload); // warm-up
-    const endMs = performance.now() + options.durationSeconds * 1000;
-    let calls = 0;
-    const cpuBefore = process.cpuUsage();
-    const startMs = performance.now();
-    const worker = async (): Promise<void> => {
-      while (performance.now() < endMs) {
-        await echoOnce(client, payload);
-        calls++;
-      }
-    };
-    await Promise.all(Array.from({ length: inFlight }, worker));
-    const durationSeconds = (performance.now() - startMs) / 1000;
-    const cpu = process.cpuUsage(cpuBefore);
-    const driverCpuUsPerCall = (cpu.user + cpu.system) / calls;
-    return { driverCpuUsPerCall, callsPerSecond: calls / durationSeconds, calls, durationSeconds, inFlight, payloadBytes };
-  } finally {
+  } catch (err) {
     client.close();
     echo.stop();
+    throw err;
+  }
+  return {
+    async measure(durationSeconds: number): Promise<EchoFloorResult> {
+      const endMs = performance.now() + durationSeconds * 1000;
+      let calls = 0;
+      const cpuBefore = process.cpuUsage();
+      const startMs = performance.now();
+      const worker = async (): Promise<void> => {
+        while (performance.now() < endMs) {
+          await echoOnce(client, payload);
+          calls++;
+        }
+      };
+      await Promise.all(Array.from({ length: inFlight }, worker));
+      const seconds = (performance.now() - startMs) / 1000;
+      const cpu = process.cpuUsage(cpuBefore);
+      return { driverCpuUsPerCall: (cpu.user + cpu.system) / calls, callsPerSecond: calls / seconds, calls, durationSeconds: seconds, inFlight, payloadBytes };
+    },
+    close(): void {
+      client.close();
+      echo.stop();
+    },
+  };
+}
+
+/** Unary echo calls per second over loopback with `inFlight` calls outstanding (default 64). */
+export async function measureEchoFloor(options: EchoFloorOptions): Promise<EchoFloorResult> {
+  const floor = await openEchoFloor(options);
+  try {
+    return await floor.measure(options.durationSeconds);
+  } finally {
+    floor.close();
   }
 }
 

@@ -1,12 +1,14 @@
-// `npm run bench:server`: the server's request rates against a floor measured in the same run. First a
-// trivial grpc-js echo server (bench/grpc-echo.ts, in a child process); then this server, also a child
-// process (dist/src/cli/immudb.js on a fresh data dir), driven over loopback with: Set (1 KV per tx)
-// at 64 calls in flight, VerifiableSet at 64 in flight, and Set with 1000 KV per tx. Requests are
-// encoded by bench/set-request-wire.ts (protobufjs's bytes, checked at start, without its per-message
-// objects), as the echo driver does no codec work either. Prints each rate and its ratio to the echo
-// floor, and the CPU per op of the server process (all threads, from /proc) and of this driver: steadier
-// than rates when other jobs share the machine. Not a test; nothing here asserts. Flags: --seconds N
-// (per phase), --only set|vset|big, --no-echo (both for profiling one phase).
+// `npm run bench:server`: the server's request rates against a floor measured in the same run. A
+// trivial grpc-js echo server (bench/grpc-echo.ts) and this server (dist/src/cli/immudb.js on a fresh
+// data dir) run as child processes, driven over loopback from here: the echo floor, Set (1 KV per tx)
+// and VerifiableSet, each at 64 calls in flight, take turns in short slices (--rounds of them), so
+// load from outside the run moves the floor and the server alike; each ratio is a server slice over
+// the echo slice before it, and the median is reported. Then Set with 1000 KV per tx, 16 in flight.
+// Requests are encoded by bench/set-request-wire.ts (protobufjs's bytes, checked at start, without its
+// per-message objects), as the echo driver does no codec work either. Also printed: the CPU per op of
+// the server process (all threads, from /proc) and of this driver, which show which side of the two
+// cores a change moved. Not a test; nothing here asserts. Flags: --seconds N (per phase, default 5),
+// --rounds N (default 5), --only set|vset|big, --no-echo (the last two to profile one phase).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -16,11 +18,12 @@ import { performance } from 'node:perf_hooks';
 import { createServer } from 'node:net';
 import { Client, credentials, Metadata, type MethodDefinition, type ServiceError } from '@grpc/grpc-js';
 import { loadProtos } from '../src/api/proto-loader.js';
-import { measureEchoFloor } from './grpc-echo.js';
+import { openEchoFloor } from './grpc-echo.js';
 import { checkAgainstProtobufjs, encodeSetRequest, encodeVerifiableSetRequest, setRequestTemplate } from './set-request-wire.js';
 
 const inFlightSmall = 64;
 const inFlightLarge = 16;
+const warmupSeconds = 2;
 const kvsPerLargeTx = 1000;
 const keyBytes = 32;
 const valueBytes = 128;
@@ -29,6 +32,13 @@ const valueBytes = 128;
 function argOnly(): string | undefined {
   const i = process.argv.indexOf('--only');
   return i === -1 ? undefined : process.argv[i + 1];
+}
+
+/** --rounds N: slices the small phases are split into, interleaved with the echo floor (default 5). */
+function argRounds(): number {
+  const i = process.argv.indexOf('--rounds');
+  const v = i === -1 ? undefined : Number(process.argv[i + 1]);
+  return v !== undefined && Number.isInteger(v) && v > 0 ? v : 5;
 }
 
 function argSeconds(): number {
@@ -225,17 +235,33 @@ function protobufReader(b: Buffer): { field(n: number): Buffer | undefined; vari
   };
 }
 
+const median = (xs: readonly number[]): number => {
+  const a = [...xs].sort((x, y) => x - y);
+  const m = a.length >> 1;
+  return a.length === 0 ? 0 : a.length % 2 === 1 ? (a[m] as number) : ((a[m - 1] as number) + (a[m] as number)) / 2;
+};
+const mean = (xs: readonly number[]): number => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
+
+/** Slices of one phase folded into one result (rates and CPU per op averaged over the slices). */
+function fold(slices: readonly PhaseResult[]): PhaseResult {
+  const cpus = slices.map((p) => p.serverCpuUsPerOp).filter((c): c is number => c !== undefined);
+  return {
+    rate: mean(slices.map((p) => p.rate)),
+    serverCpuUsPerOp: cpus.length === 0 ? undefined : mean(cpus),
+    driverCpuUsPerOp: mean(slices.map((p) => p.driverCpuUsPerOp)),
+    driverCoreShare: mean(slices.map((p) => p.driverCoreShare)),
+  };
+}
+
 async function main(): Promise<void> {
   const seconds = argSeconds();
+  const rounds = argRounds();
+  const slice = seconds / rounds;
   const value = Buffer.alloc(valueBytes, 0x76);
-  console.log(`server benchmark: ${seconds}s per phase, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`server benchmark: ${seconds}s per phase in ${rounds} interleaved slices, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
   // --no-echo skips the floor (ratios then read against 1 call/s): for profiling the server phases alone
-  const echo = process.argv.includes('--no-echo')
-    ? { callsPerSecond: 1, inFlight: inFlightSmall, driverCpuUsPerCall: 0 }
-    : await measureEchoFloor({ durationSeconds: seconds, inFlight: inFlightSmall, payloadBytes: keyBytes + valueBytes + 8 });
-  console.log(`echo floor (grpc-js, ${echo.inFlight} in flight): ${Math.round(echo.callsPerSecond)} calls/s (driver CPU ${echo.driverCpuUsPerCall.toFixed(1)} us/call)`);
-
+  const echo = process.argv.includes('--no-echo') ? undefined : await openEchoFloor({ inFlight: inFlightSmall, payloadBytes: keyBytes + valueBytes + 8 });
   const dir = mkdtempSync(join(tmpdir(), 'immudb-bench-'));
   const port = await freePort();
   const child = await startChildServer(join(dir, 'data'), port);
@@ -247,7 +273,6 @@ async function main(): Promise<void> {
     c.setToken(use.token);
 
     const only = argOnly();
-    const skipped: PhaseResult = { rate: 0, serverCpuUsPerOp: undefined, driverCpuUsPerOp: 0, driverCoreShare: 0 };
     const runs = (name: string): boolean => only === undefined || only === name;
     const protos = loadProtos();
     checkAgainstProtobufjs(protos.messageType('immudb.schema.SetRequest'), protos.messageType('immudb.schema.VerifiableSetRequest'), [
@@ -255,29 +280,76 @@ async function main(): Promise<void> {
       { key: Buffer.alloc(300, 1), value: Buffer.alloc(70_000, 2) },
     ]);
 
-    const set = !runs('set') ? skipped : await phase(child, () => drive(seconds, inFlightSmall, (i) => c.callRaw('Set', encodeSetRequest([{ key: key(i), value }]))));
-    const setRate = set.rate;
-    console.log(`Set, 1 KV/tx, ${inFlightSmall} in flight: ${Math.round(setRate)} tx/s (${(setRate / echo.callsPerSecond).toFixed(2)} of echo${fmtCpu(set)})`);
-
+    // The echo floor, Set and VerifiableSet take turns in short slices, so a change in machine load
+    // (other VMs, other jobs) hits the floor and the phases alike; each ratio is a slice of the server
+    // over the echo slice just before it, and the median of those is reported.
+    let nextKey = 0;
     let known = 0;
-    const vset = !runs('vset') ? skipped : await phase(child, () => drive(seconds, inFlightSmall, async (i) => {
-      const res = await c.callRaw('VerifiableSet', encodeVerifiableSetRequest([{ key: key(1_000_000 + i), value }], known));
-      known = Math.max(known, verifiableTxId(res));
-    }));
-    const vsetRate = vset.rate;
-    console.log(`VerifiableSet, ${inFlightSmall} in flight: ${Math.round(vsetRate)} tx/s (${(vsetRate / echo.callsPerSecond).toFixed(2)} of echo${fmtCpu(vset)})`);
+    const echoSlices: number[] = [];
+    const echoCpu: number[] = [];
+    const setSlices: PhaseResult[] = [];
+    const vsetSlices: PhaseResult[] = [];
+    // one unmeasured round first: JIT warm-up of both drivers and servers (the echo floor's first
+    // second ran at half its later rate without it)
+    for (let r = -1; r < rounds; r++) {
+      if (r === -1) {
+        await echo?.measure(warmupSeconds);
+        if (runs('set')) await drive(warmupSeconds, inFlightSmall, () => c.callRaw('Set', encodeSetRequest([{ key: key(nextKey++), value }])));
+        if (runs('vset')) await drive(warmupSeconds, inFlightSmall, () => c.callRaw('VerifiableSet', encodeVerifiableSetRequest([{ key: key(nextKey++), value }], 0)));
+        continue;
+      }
+      const e = echo === undefined ? undefined : await echo.measure(slice);
+      echoSlices.push(e?.callsPerSecond ?? 1);
+      if (e !== undefined) echoCpu.push(e.driverCpuUsPerCall);
+      if (runs('set')) setSlices.push(await phase(child, () => drive(slice, inFlightSmall, () => c.callRaw('Set', encodeSetRequest([{ key: key(nextKey++), value }])))));
+      if (runs('vset')) {
+        vsetSlices.push(
+          await phase(child, () =>
+            drive(slice, inFlightSmall, async () => {
+              const res = await c.callRaw('VerifiableSet', encodeVerifiableSetRequest([{ key: key(nextKey++), value }], known));
+              known = Math.max(known, verifiableTxId(res));
+            }),
+          ),
+        );
+      }
+    }
+    const echoRate = mean(echoSlices);
+    const ratios = (slices: readonly PhaseResult[]): number[] => slices.map((p, i) => p.rate / (echoSlices[i] as number));
+    const report = (name: string, slices: readonly PhaseResult[]): { rate: number; ratio: number; ratios: number[]; folded: PhaseResult } | undefined => {
+      if (slices.length === 0) return undefined;
+      const folded = fold(slices);
+      const rs = ratios(slices);
+      const ratio = median(rs);
+      console.log(`${name}: ${Math.round(folded.rate)} tx/s, ${ratio.toFixed(2)} of echo (median; slices ${rs.map((x) => x.toFixed(2)).join(' ')})${fmtCpu(folded)}`);
+      return { rate: folded.rate, ratio, ratios: rs, folded };
+    };
+    if (echo !== undefined) console.log(`echo floor (grpc-js, ${inFlightSmall} in flight): ${Math.round(echoRate)} calls/s (slices ${echoSlices.map((x) => Math.round(x)).join(' ')}; driver CPU ${mean(echoCpu).toFixed(1)} us/call)`);
+    const set = report(`Set, 1 KV/tx, ${inFlightSmall} in flight`, setSlices);
+    const vset = report(`VerifiableSet, ${inFlightSmall} in flight`, vsetSlices);
 
     const batch = setRequestTemplate(kvsPerLargeTx, keyBytes, value);
     if (!batch(5).equals(encodeSetRequest(Array.from({ length: kvsPerLargeTx }, (_, j) => ({ key: key(5 + j), value }))))) throw new Error('setRequestTemplate differs from encodeSetRequest');
-    const big = !runs('big') ? skipped : await phase(child, () => drive(seconds, inFlightLarge, (i) => c.callRaw('Set', batch(10_000_000 + i * kvsPerLargeTx))), kvsPerLargeTx);
-    const bigRate = big.rate;
-    const kvRate = bigRate * kvsPerLargeTx;
-    console.log(`Set, ${kvsPerLargeTx} KV/tx, ${inFlightLarge} in flight: ${Math.round(kvRate)} KV/s (${Math.round(bigRate)} tx/s; immudb publishes 341,778 KV/s${fmtCpu(big, 'KV')})`);
+    if (runs('big')) await drive(warmupSeconds, inFlightLarge, (i) => c.callRaw('Set', batch(5_000_000_000 + i * kvsPerLargeTx)));
+    const big = !runs('big') ? undefined : await phase(child, () => drive(seconds, inFlightLarge, (i) => c.callRaw('Set', batch(10_000_000 + i * kvsPerLargeTx))), kvsPerLargeTx);
+    const kvRate = (big?.rate ?? 0) * kvsPerLargeTx;
+    if (big !== undefined) console.log(`Set, ${kvsPerLargeTx} KV/tx, ${inFlightLarge} in flight: ${Math.round(kvRate)} KV/s (${Math.round(big.rate)} tx/s; immudb publishes 341,778 KV/s${fmtCpu(big, 'KV')})`);
     console.log(
-      JSON.stringify({ echoCallsPerSecond: Math.round(echo.callsPerSecond), setTxPerSecond: Math.round(setRate), setRatio: +(setRate / echo.callsPerSecond).toFixed(3), verifiableSetTxPerSecond: Math.round(vsetRate), verifiableSetRatio: +(vsetRate / echo.callsPerSecond).toFixed(3), bigTxKvPerSecond: Math.round(kvRate), serverCpuUs: { set: set.serverCpuUsPerOp, verifiableSet: vset.serverCpuUsPerOp, perKvBigTx: big.serverCpuUsPerOp }, driverCpuUs: { echo: echo.driverCpuUsPerCall, set: set.driverCpuUsPerOp, verifiableSet: vset.driverCpuUsPerOp, perKvBigTx: big.driverCpuUsPerOp }, loadAverage1m: loadavg()[0] }),
+      JSON.stringify({
+        echoCallsPerSecond: Math.round(echoRate),
+        setTxPerSecond: Math.round(set?.rate ?? 0),
+        setRatio: +(set?.ratio ?? 0).toFixed(3),
+        setRatioSlices: set?.ratios.map((x) => +x.toFixed(3)),
+        verifiableSetTxPerSecond: Math.round(vset?.rate ?? 0),
+        verifiableSetRatio: +(vset?.ratio ?? 0).toFixed(3),
+        bigTxKvPerSecond: Math.round(kvRate),
+        serverCpuUs: { set: set?.folded.serverCpuUsPerOp, verifiableSet: vset?.folded.serverCpuUsPerOp, perKvBigTx: big?.serverCpuUsPerOp },
+        driverCpuUs: { echo: mean(echoCpu), set: set?.folded.driverCpuUsPerOp, verifiableSet: vset?.folded.driverCpuUsPerOp, perKvBigTx: big?.driverCpuUsPerOp },
+        loadAverage1m: loadavg()[0],
+      }),
     );
   } finally {
     c.close();
+    echo?.close();
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
     rmSync(dir, { recursive: true, force: true });
