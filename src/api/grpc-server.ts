@@ -7,7 +7,7 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { ImmuError } from '../common/errors.js';
 import { grpcRecvMessageBytesMaxDefault } from '../common/limits.js';
 import type { Logger } from '../common/log.js';
-import { serverHttp2Windows, watchHttp2Sessions, type Http2Sessions, type Http2Windows } from './http2-windows.js';
+import { serverHttp2Windows, watchHttp2Sessions, type Http2Sessions, type Http2Windows } from './http2-sessions.js';
 
 export interface MtlsFiles {
   /** PEM private key of the server (--pkey). */

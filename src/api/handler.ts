@@ -123,7 +123,7 @@ function headersFor(serverUuid: string): Metadata {
 
 /**
  * Starts a call's bookkeeping. Streaming calls send the response headers at once; unary calls send
- * them with the answer (sendHeaders), in the same tick as the message and the status, so the three go
+ * them right before the answer, in the same tick as the message and the status, so the three go
  * out as one write instead of an early headers-only packet the client must wake up for.
  */
 function begin(env: HandlerEnv, rpc: string, call: AnyCall, headersNow = true): CallState {

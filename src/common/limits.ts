@@ -15,7 +15,7 @@ export const groupCommitWindowMs = 20; // immudb SyncFrequency; we commit as soo
 export const scanResultsMax = 2500;
 export const historyResultsMax = 2500;
 export const grpcRecvMessageBytesMaxDefault = 32 * 1024 * 1024;
-/** HTTP/2 flow-control windows the server opens per call and per connection (src/api/http2-windows.ts). */
+/** HTTP/2 flow-control windows the server opens per call and per connection (src/api/http2-sessions.ts). */
 export const http2StreamWindowBytes = 1024 * 1024;
 export const http2ConnectionWindowBytes = 8 * 1024 * 1024;
 export const referenceResolutionDepthMax = 1;

@@ -1,13 +1,13 @@
 // The server's HTTP/2 windows as a plain http2 client sees them on a real loopback connection: the
 // per-stream initial window in the server's SETTINGS and the connection window after its WINDOW_UPDATE.
-// Fails when a grpc-js upgrade hides the listeners http2-windows.ts configures.
+// Fails when a grpc-js upgrade hides the listeners http2-sessions.ts configures.
 import { connect, type ClientHttp2Session } from 'node:http2';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../common/log.js';
 import { bindGrpcServer, createGrpcServer, type RunningGrpcServer } from './grpc-server.js';
-import { serverHttp2Windows, watchHttp2Sessions } from './http2-windows.js';
+import { serverHttp2Windows, watchHttp2Sessions } from './http2-sessions.js';
 
 async function remoteWindows(port: number): Promise<{ stream: number | undefined; connection: number | undefined }> {
   const session: ClientHttp2Session = connect(`http://127.0.0.1:${port}`);

@@ -5,7 +5,7 @@
 // server option for the windows, so this module reaches the http2 servers grpc-js keeps after bindAsync
 // and sets them on every new session: its per-stream initial window (a SETTINGS frame) and its
 // connection window (WINDOW_UPDATE on stream 0). If a grpc-js upgrade moves that field, nothing breaks:
-// the windows stay at the default and `grpc.flow_control_defaults` is logged; http2-windows.test.ts
+// the windows stay at the default and `grpc.flow_control_defaults` is logged; http2-sessions.test.ts
 // fails so the upgrade is noticed. The same hook tracks live sessions for a forced shutdown.
 import type { Http2Server, Http2Session } from 'node:http2';
 import type { Server } from '@grpc/grpc-js';
