@@ -14,7 +14,7 @@ import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { assert } from '../common/assert.js';
 import { ImmuError } from '../common/errors.js';
-import { instantiateSha256Wasm, sha256WasmBytes, type Sha256Wasm } from './sha256-wasm.js';
+import { instantiateSha256Wasm, sha256WasmBytes, type Sha256Wasm } from '../proof/sha256-wasm.js';
 import { allocLocal, hashPackedTx, type PackAllocator, type PackedTx } from './tx-hashing.js';
 
 export const hashInlineEntriesMax = 63; // txs with fewer entries than 64 are hashed on the caller's thread

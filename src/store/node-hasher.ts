@@ -4,13 +4,13 @@
 // such messages per tx; a one-shot node:crypto call costs ~1.2 us against ~0.4 us here (65-byte nodes).
 // The `...Into` forms write the digest into caller memory and allocate nothing (copies go through
 // TypedArray.set from fixed views of the WASM memory: a 32-byte JS byte loop costs ~3x more), so a tx's
-// aht digests land straight in the tree log's record. src/proof keeps node:crypto: it stays pure and is
-// what the tests compare these against (node-hasher.test.ts).
+// aht digests land straight in the tree log's record. src/proof/hash.ts allocates a Buffer per digest
+// (the proofs keep them); node-hasher.test.ts compares the two.
 import { assert } from '../common/assert.js';
 import { writeI64BE, writeU64BE } from '../common/bytes.js';
 import { ImmuError } from '../common/errors.js';
 import { DIGEST_BYTES } from '../proof/hash.js';
-import { instantiateSha256Wasm, sha256WasmDataBase, type Sha256Wasm } from './sha256-wasm.js';
+import { sha256Scratch, sha256WasmDataBase, type Sha256Wasm } from '../proof/sha256-wasm.js';
 
 // WASM memory from sha256WasmDataBase: leaf and node messages (<= 65 bytes) | the last digest produced |
 // the Alh message (u64 id ‖ prevAlh ‖ innerHash, 72 bytes) | the inner preimage (88 bytes + tx metadata).
@@ -26,16 +26,13 @@ let mem: Uint8Array = new Uint8Array(0);
 let outView: Uint8Array = mem;
 let produced = false;
 
-/** The instance (created on first use) with `mem` and `outView` viewing its current memory. */
+/** The instance (created on first use; `mem` and `outView` view its memory). */
 function wasm(): Sha256Wasm {
   if (w === undefined) {
-    w = instantiateSha256Wasm();
-    const need = MSG + MSG_BYTES_MAX;
-    if (w.memory.buffer.byteLength < need) w.memory.grow(Math.ceil((need - w.memory.buffer.byteLength) / 65536));
-  }
-  if (mem.buffer !== w.memory.buffer) {
-    mem = new Uint8Array(w.memory.buffer);
-    outView = new Uint8Array(w.memory.buffer, OUT, DIGEST_BYTES);
+    const scratch = sha256Scratch(MSG + MSG_BYTES_MAX);
+    w = scratch.wasm;
+    mem = scratch.mem;
+    outView = mem.subarray(OUT, OUT + DIGEST_BYTES);
   }
   return w;
 }

@@ -1,12 +1,11 @@
 // The commit pipeline: bad input gets its typed error and writes nothing; 50 concurrent commits share
 // fewer fsync rounds and all resolve committed; worker-pool hashing equals inline hashing; reads and
 // proofs match the golden vectors.
-import { hash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isImmuError, type ErrorCode } from '../common/errors.js';
 import { hashArenaBytesMax, HashPool } from './hash-pool.js';
 import { openTestStore, readVector, tempDir, writeVectorStore } from './test-support.js';
-import { instantiateSha256Wasm } from './sha256-wasm.js';
+import { instantiateSha256Wasm } from '../proof/sha256-wasm.js';
 import { allocShared, allocTransferable, hashPackedTx, packedDuplicate, packedEh, packTx } from './tx-hashing.js';
 import { entryDigestV0, entryDigestV1 } from '../proof/entry-digest.js';
 import { sha256 } from '../proof/hash.js';
@@ -175,35 +174,6 @@ describe('hashing', () => {
     hashPackedTx(p.buf, wasm);
     expect(packedDuplicate(p)).toBe(undefined);
     await pool.close();
-  });
-
-  it('the WASM SHA-256 equals node:crypto for every length around block boundaries', () => {
-    const wasm = instantiateSha256Wasm();
-    wasm.memory.grow(1);
-    const mem = new Uint8Array(wasm.memory.buffer);
-    for (let len = 0; len <= 260; len++) {
-      const m = Buffer.from(Array.from({ length: len }, (_, i) => (i * 131 + len) & 0xff));
-      mem.set(m, 3000 + (len % 5));
-      wasm.hash(3000 + (len % 5), len, 2100);
-      expect(Buffer.from(mem.subarray(2100, 2132)).equals(hash('sha256', m, 'buffer') as unknown as Buffer), `len ${len}`).toBe(true);
-    }
-  });
-
-  it('the four-lane WASM SHA-256 (hash4) equals node:crypto for four different messages of every length', () => {
-    const wasm = instantiateSha256Wasm();
-    wasm.memory.grow(1);
-    const mem = new Uint8Array(wasm.memory.buffer);
-    for (let len = 0; len <= 260; len++) {
-      const ms = [0, 1, 2, 3].map((k) => Buffer.from(Array.from({ length: len }, (_, i) => (i * 131 + len * 7 + k * 29) & 0xff)));
-      const at = [3000, 3400 + 1, 3800 + 2, 4200 + 3];
-      const out = [2100, 2140, 2180, 2220];
-      ms.forEach((m, k) => mem.set(m, at[k] as number));
-      wasm.hash4(at[0] as number, at[1] as number, at[2] as number, at[3] as number, len, out[0] as number, out[1] as number, out[2] as number, out[3] as number);
-      ms.forEach((m, k) => {
-        const got = Buffer.from(mem.subarray(out[k] as number, (out[k] as number) + 32));
-        expect(got.equals(hash('sha256', m, 'buffer') as unknown as Buffer), `len ${len} lane ${k}`).toBe(true);
-      });
-    }
   });
 });
 

@@ -335,3 +335,17 @@ export function instantiateSha256Wasm(): Sha256Wasm {
   const wasm = (globalThis as unknown as { readonly WebAssembly: WasmApi }).WebAssembly;
   return new wasm.Instance(new wasm.Module(sha256WasmBytes()), {}).exports as Sha256Wasm;
 }
+
+/** An instance for one caller's scratch use: memory grown once to `bytes`, and a view of it. */
+export interface Sha256Scratch {
+  readonly wasm: Sha256Wasm;
+  /** Views the whole memory (valid for good: the memory never grows again). */
+  readonly mem: Uint8Array;
+}
+
+export function sha256Scratch(bytes: number): Sha256Scratch {
+  const wasm = instantiateSha256Wasm();
+  const have = wasm.memory.buffer.byteLength;
+  if (have < bytes) wasm.memory.grow(Math.ceil((bytes - have) / 65536));
+  return { wasm, mem: new Uint8Array(wasm.memory.buffer) };
+}
