@@ -41,8 +41,9 @@ export function sha256Concat(parts: readonly Uint8Array[]): Buffer {
   return sha256(Buffer.concat(parts));
 }
 
-/** H("") — the Alh of the empty history and the htree root of zero entries. */
-export const EMPTY_HASH: Buffer = sha256(Buffer.alloc(0));
+/** H("") — the Alh of the empty history and the htree root of zero entries (node:crypto: importing this
+ * module must not build the WASM module, ~20 ms, before anything is hashed). */
+export const EMPTY_HASH: Buffer = oneShotHash('sha256', Buffer.alloc(0), 'buffer') as unknown as Buffer;
 
 export function leafHash(digest: Uint8Array): Buffer {
   return sha256(Buffer.concat([LEAF_PREFIX, digest]));
