@@ -101,7 +101,15 @@ export function setRequestTemplate(n: number, keyBytes: number, value: Buffer): 
   const keyAt = 1 + varintBytes(kvBodyBytes({ key, value })) + 1 + varintBytes(keyBytes); // within one KV
   return (first) => {
     const buf = Buffer.from(template);
-    for (let i = 0; i < n; i++) buf.write(String(first + i).padStart(digits, '0'), i * kvBytes + keyAt + keyBytes - digits, 'latin1');
+    // the counter's decimal digits written in place, last digit first (no string per key)
+    for (let i = 0; i < n; i++) {
+      let v = first + i;
+      const last = i * kvBytes + keyAt + keyBytes - 1;
+      for (let d = 0; d < digits; d++) {
+        buf[last - d] = 0x30 + (v % 10);
+        v = Math.floor(v / 10);
+      }
+    }
     return buf;
   };
 }
