@@ -3,7 +3,7 @@
 // `replicationStatus` provider below; until a node has one, the RPC answers UNIMPLEMENTED. This file
 // only authorizes, converts the provider's plain objects to the wire and back, and registers.
 import { ERROR_CATALOG, ImmuError, type ErrorCode } from '../../common/errors.js';
-import type { CallContext as NodeCallContext, NodeApi } from '../../server/node-api.js';
+import type { NodeApi, ReplicationNodeApi, ReplicationStatusView } from '../../server/node-api.js';
 import type { HandlerEnv } from '../handler.js';
 import { unary } from '../handler.js';
 import { toInt64, toTxId, toUint, toUint32 } from '../convert.js';
@@ -17,36 +17,13 @@ import {
 } from '../proto-types.js';
 import { authorize, type HandlerMap } from './handler-support.js';
 
-export type ReplicationRole = 'primary' | 'replica' | 'passiveReplica';
-export type ReplicationRunState = 'notRunning' | 'connecting' | 'running' | 'halted';
-
-/** One database's replication status, as the replication engine reports it. */
-export interface DatabaseReplicationStatus {
-  readonly database: string;
-  readonly role: ReplicationRole;
-  readonly state: ReplicationRunState;
-  readonly primaryHost: string;
-  readonly primaryPort: number;
-  readonly primaryDatabase: string;
-  readonly epoch: number;
-  readonly committedTxId: number;
-  readonly precommittedTxId: number;
-  /** 0 when unknown. */
-  readonly primaryCommittedTxId: number;
-  readonly lagTxs: number;
-  readonly lagMs: number;
-  readonly syncReplication: boolean;
-  readonly syncAcks: number;
-  /** Set when state is 'halted'. */
-  readonly halt?: { readonly code: ErrorCode; readonly reason: string; readonly atMs: number };
-  /** A running, non-halted replica whose own files verified at start (see replication/core/status.ts). */
-  readonly promotable: boolean;
-}
+/** One database's replication status: the node's view (server/node-api.ts), converted here to the wire. */
+export type DatabaseReplicationStatus = ReplicationStatusView;
+type ReplicationRole = ReplicationStatusView['role'];
+type ReplicationRunState = ReplicationStatusView['state'];
 
 /** What a node offers when it runs replication. `database` empty = every database the caller may see. */
-export interface ReplicationStatusProvider {
-  replicationStatus(ctx: NodeCallContext, database: string): Promise<readonly DatabaseReplicationStatus[]>;
-}
+export type ReplicationStatusProvider = Pick<ReplicationNodeApi, 'replicationStatus'>;
 
 function hasReplicationStatus(node: NodeApi): node is NodeApi & ReplicationStatusProvider {
   return typeof (node as Partial<ReplicationStatusProvider>).replicationStatus === 'function';
