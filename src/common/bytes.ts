@@ -1,5 +1,6 @@
 // Big-endian integer encoding and small byte helpers shared by hashing and storage. Every integer in a
 // hashed or stored immudb structure is big-endian; tx ids and offsets are bigint where they may pass 2^53.
+import { assert } from './assert.js';
 
 export function u16(n: number): Buffer {
   const b = Buffer.allocUnsafe(2);
@@ -51,6 +52,22 @@ function writeU32Pair(b: Uint8Array, o: number, hi: number, lo: number): void {
   b[o + 5] = (lo >>> 16) & 0xff;
   b[o + 6] = (lo >>> 8) & 0xff;
   b[o + 7] = lo & 0xff;
+}
+
+/** Big-endian u16 at b[o, o+2) (any Uint8Array, e.g. WASM memory). */
+export function writeU16BE(b: Uint8Array, o: number, n: number): void {
+  assert(Number.isInteger(n) && n >= 0 && n <= 0xffff, 'u16 range');
+  b[o] = n >>> 8;
+  b[o + 1] = n & 0xff;
+}
+
+/** Big-endian u32 at b[o, o+4) (any Uint8Array, e.g. WASM memory). */
+export function writeU32BE(b: Uint8Array, o: number, n: number): void {
+  assert(Number.isInteger(n) && n >= 0 && n <= 0xffff_ffff, 'u32 range');
+  b[o] = n >>> 24;
+  b[o + 1] = (n >>> 16) & 0xff;
+  b[o + 2] = (n >>> 8) & 0xff;
+  b[o + 3] = n & 0xff;
 }
 
 /** dst[dOff, +n) = src[sOff, +n) for a few bytes (a digest), without the view Buffer.copy makes for an offset source. */

@@ -1,7 +1,7 @@
 // The transaction header and its hashes: innerHash, Alh (the hash chain link), and the export byte
 // layout used by replication. Versions 0 (immudb <= 1.1) and 1 (default). Pure; see core spec 1.2, 1.8.
 import { assert } from '../common/assert.js';
-import { writeI64BE, writeU64BE } from '../common/bytes.js';
+import { writeI64BE, writeU16BE, writeU32BE, writeU64BE } from '../common/bytes.js';
 import { ImmuError } from '../common/errors.js';
 import { txMetadataBytesMax } from '../common/limits.js';
 import { DIGEST_BYTES, sha256 } from './hash.js';
@@ -23,39 +23,58 @@ export interface TxHeader {
   readonly eh: Buffer;
 }
 
+/**
+ * What every header layout (innerHash's preimage, the tx-log record prefix, the export bytes) writes
+ * after the version: v0 `u16 nEntries`, v1 `u16 mdLen ‖ md ‖ u32 nEntries`. Returns the offset after it.
+ */
+export function writeEntryCount(b: Uint8Array, o: number, version: TxHeaderVersion, txMd: Uint8Array, nEntries: number): number {
+  if (version === 0) {
+    assert(txMd.length === 0, 'a v0 header carries no tx metadata');
+    writeU16BE(b, o, nEntries);
+    return o + 2;
+  }
+  writeU16BE(b, o, txMd.length);
+  b.set(txMd, o + 2);
+  o += 2 + txMd.length;
+  writeU32BE(b, o, nEntries);
+  return o + 4;
+}
+
+/** Bytes writeEntryCount writes for this version and `mdLen` bytes of tx metadata. */
+export function entryCountBytes(version: TxHeaderVersion, mdLen: number): number {
+  return version === 0 ? 2 : 2 + mdLen + 4;
+}
+
+/** Bytes of innerHash's preimage for a header of this version with `mdLen` bytes of tx metadata. */
+export function innerPreimageBytes(version: TxHeaderVersion, mdLen: number): number {
+  return 8 + 2 + entryCountBytes(version, mdLen) + DIGEST_BYTES + 8 + DIGEST_BYTES;
+}
+
+/**
+ * innerHash's preimage (core spec 1.2) at b[o, ...): `i64 ts ‖ u16 version ‖ entry count ‖ Eh ‖ u64 blTxId
+ * ‖ blRoot`, `txMd` being the header's encoded metadata. Returns the offset after it.
+ */
+export function writeInnerPreimage(
+  h: Pick<TxHeader, 'ts' | 'version' | 'nEntries' | 'blTxId'> & { readonly eh: Uint8Array; readonly blRoot: Uint8Array },
+  txMd: Uint8Array,
+  b: Uint8Array,
+  o: number,
+): number {
+  writeI64BE(b, o, h.ts);
+  writeU16BE(b, o + 8, h.version);
+  o = writeEntryCount(b, o + 10, h.version, txMd, h.nEntries);
+  b.set(h.eh, o);
+  writeU64BE(b, o + DIGEST_BYTES, h.blTxId);
+  b.set(h.blRoot, o + DIGEST_BYTES + 8);
+  return o + 2 * DIGEST_BYTES + 8;
+}
+
 /** The bytes hashed into innerHash (core spec 1.2). */
 export function innerPreimage(h: TxHeader): Buffer {
-  if (h.version === 0) {
-    if (encodeTxMetadata(h.metadata).length > 0) {
-      throw new ImmuError('METADATA_INVALID', 'tx header version 0 cannot carry metadata');
-    }
-    const b = Buffer.allocUnsafe(84);
-    writeI64BE(b, 0, h.ts);
-    b.writeUInt16BE(0, 8);
-    b.writeUInt16BE(h.nEntries, 10);
-    b.set(h.eh, 12);
-    writeU64BE(b, 44, h.blTxId);
-    b.set(h.blRoot, 52);
-    return b;
-  }
   const md = encodeTxMetadata(h.metadata);
-  const b = Buffer.allocUnsafe(88 + md.length); // the spec says 86; the vectors say 8+2+2+md+4+32+8+32
-  let o = 0;
-  writeI64BE(b, o, h.ts);
-  o += 8;
-  b.writeUInt16BE(1, o);
-  o += 2;
-  b.writeUInt16BE(md.length, o);
-  o += 2;
-  md.copy(b, o);
-  o += md.length;
-  b.writeUInt32BE(h.nEntries, o);
-  o += 4;
-  b.set(h.eh, o);
-  o += 32;
-  writeU64BE(b, o, h.blTxId);
-  o += 8;
-  b.set(h.blRoot, o);
+  if (h.version === 0 && md.length > 0) throw new ImmuError('METADATA_INVALID', 'tx header version 0 cannot carry metadata');
+  const b = Buffer.allocUnsafe(innerPreimageBytes(h.version, md.length)); // the spec says 86; the vectors say 8+2+2+md+4+32+8+32
+  assert(writeInnerPreimage(h, md, b, 0) === b.length, 'inner preimage length');
   return b;
 }
 
@@ -79,31 +98,19 @@ export function txAlh(h: TxHeader): Buffer {
 /** TxHeader.Bytes() of immudb: the header as exported for replication (core spec 1.8). */
 export function encodeTxHeaderExport(h: TxHeader): Buffer {
   const md = h.version === 1 ? encodeTxMetadata(h.metadata) : Buffer.alloc(0);
-  const countBytes = h.version === 0 ? 2 : 2 + md.length + 4;
-  const b = Buffer.allocUnsafe(8 + 32 + 8 + 2 + countBytes + 32 + 8 + 32);
+  const b = Buffer.allocUnsafe(8 + 32 + 8 + 2 + entryCountBytes(h.version, md.length) + 32 + 8 + 32);
   let o = 0;
-  b.writeBigUInt64BE(BigInt(h.id), o);
+  writeU64BE(b, o, h.id);
   o += 8;
   b.set(h.prevAlh, o);
   o += 32;
-  b.writeBigInt64BE(BigInt(h.ts), o);
+  writeI64BE(b, o, h.ts);
   o += 8;
-  b.writeUInt16BE(h.version, o);
-  o += 2;
-  if (h.version === 0) {
-    b.writeUInt16BE(h.nEntries, o);
-    o += 2;
-  } else {
-    b.writeUInt16BE(md.length, o);
-    o += 2;
-    md.copy(b, o);
-    o += md.length;
-    b.writeUInt32BE(h.nEntries, o);
-    o += 4;
-  }
+  writeU16BE(b, o, h.version);
+  o = writeEntryCount(b, o + 2, h.version, md, h.nEntries);
   b.set(h.eh, o);
   o += 32;
-  b.writeBigUInt64BE(BigInt(h.blTxId), o);
+  writeU64BE(b, o, h.blTxId);
   o += 8;
   b.set(h.blRoot, o);
   o += 32;

@@ -7,9 +7,10 @@
 // aht digests land straight in the tree log's record. src/proof/hash.ts allocates a Buffer per digest
 // (the proofs keep them); node-hasher.test.ts compares the two.
 import { assert } from '../common/assert.js';
-import { writeI64BE, writeU64BE } from '../common/bytes.js';
+import { writeU64BE } from '../common/bytes.js';
 import { ImmuError } from '../common/errors.js';
 import { DIGEST_BYTES } from '../proof/hash.js';
+import { writeInnerPreimage } from '../proof/tx-header.js';
 import { sha256Scratch, sha256WasmDataBase, type Sha256Wasm } from '../proof/sha256-wasm.js';
 
 // WASM memory from sha256WasmDataBase: leaf and node messages (<= 65 bytes) | the last digest produced |
@@ -115,32 +116,7 @@ export function wasmTxAlh(h: AlhInput, txMd: Uint8Array): Buffer {
   assert(txMd.length <= 0xffff && h.blRoot.length === DIGEST_BYTES && h.prevAlh.length === DIGEST_BYTES && h.eh.length === DIGEST_BYTES, 'alh input sizes');
   const x = wasm();
   const m = mem;
-  let o = MSG;
-  writeI64BE(m, o, h.ts);
-  o += 8;
-  m[o] = 0;
-  m[o + 1] = h.version;
-  o += 2;
-  if (h.version === 0) {
-    assert(h.nEntries <= 0xffff, 'v0 header counts entries in a u16');
-    m[o] = h.nEntries >>> 8;
-    m[o + 1] = h.nEntries & 0xff;
-    o += 2;
-  } else {
-    m[o] = txMd.length >>> 8;
-    m[o + 1] = txMd.length & 0xff;
-    o += 2;
-    m.set(txMd, o);
-    o += txMd.length;
-    putU32(m, o, h.nEntries);
-    o += 4;
-  }
-  m.set(h.eh, o);
-  o += DIGEST_BYTES;
-  writeU64BE(m, o, h.blTxId);
-  o += 8;
-  m.set(h.blRoot, o);
-  o += DIGEST_BYTES;
+  const o = writeInnerPreimage(h, txMd, m, MSG);
   writeU64BE(m, ALH_IN, h.id);
   m.set(h.prevAlh, ALH_IN + 8);
   x.hash(MSG, o - MSG, ALH_IN + 8 + DIGEST_BYTES);
@@ -151,11 +127,4 @@ export function wasmTxAlh(h: AlhInput, txMd: Uint8Array): Buffer {
   return out;
 }
 
-/** Big-endian u32. */
-function putU32(m: Uint8Array, o: number, n: number): void {
-  m[o] = n >>> 24;
-  m[o + 1] = (n >>> 16) & 0xff;
-  m[o + 2] = (n >>> 8) & 0xff;
-  m[o + 3] = n & 0xff;
-}
 

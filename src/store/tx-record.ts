@@ -7,7 +7,7 @@ import { ImmuError } from '../common/errors.js';
 import { txMetadataBytesMax } from '../common/limits.js';
 import { DIGEST_BYTES } from '../proof/hash.js';
 import { decodeKvMetadata, decodeTxMetadata, encodeKvMetadata, encodeTxMetadata, type KvMetadata, type TxMetadata } from '../proof/metadata.js';
-import type { TxHeaderVersion } from '../proof/tx-header.js';
+import { entryCountBytes, writeEntryCount, type TxHeaderVersion } from '../proof/tx-header.js';
 import type { StoredEntry, ValueRef } from './types.js';
 
 const FIXED_PREFIX_BYTES = 8 + 8 + 8 + 32 + 32 + 2; // id, ts, blTxId, blRoot, prevAlh, version
@@ -59,7 +59,7 @@ export function recordEntryBytes(keyLen: number, mdLen: number): number {
 }
 
 export function recordHeaderBytes(version: TxHeaderVersion, txMdLen: number): number {
-  return FIXED_PREFIX_BYTES + (version === 0 ? 2 : 2 + txMdLen + 4);
+  return FIXED_PREFIX_BYTES + entryCountBytes(version, txMdLen);
 }
 
 /** Writes the record prefix (everything before the entries); returns the offset after it. */
@@ -80,20 +80,7 @@ export function encodeRecordPrefix(
   h.prevAlh.copy(b, o);
   o += 32;
   b.writeUInt16BE(h.version, o);
-  o += 2;
-  if (h.version === 0) {
-    assert(txMd.length === 0, 'v0 record has no tx metadata');
-    b.writeUInt16BE(h.nEntries, o);
-    o += 2;
-  } else {
-    b.writeUInt16BE(txMd.length, o);
-    o += 2;
-    txMd.copy(b, o);
-    o += txMd.length;
-    b.writeUInt32BE(h.nEntries, o);
-    o += 4;
-  }
-  return o;
+  return writeEntryCount(b, o + 2, h.version, txMd, h.nEntries);
 }
 
 export function writeVOff(b: Buffer, o: number, vLogId: number, offset: number): void {
