@@ -133,7 +133,7 @@ export interface PackedHasher {
 
 /**
  * Fills hVals (in the record) and Eh (in the head) of the packed tx in `buf` (a view of its whole
- * layout). Self-contained on purpose (no imports, no closures): its source text is also the body of
+ * layout). Self-contained on purpose (nothing from outside its own body): its source text is also the body of
  * the hashing worker (hash-pool.ts). Works in the hasher's memory from byte 2048 on (below is reserved).
  * Every stage hashes four messages at once (hash4) wherever four neighbours have the same length:
  * values, entry digests, leaves (always 33 bytes) and htree nodes (always 65 bytes).
@@ -251,17 +251,21 @@ export function hashPackedTx(buf: Uint8Array, w: PackedHasher): void {
     vo += vl;
     o = t + 44;
   }
-  // stage 1: hVal = H(value), into the record's hVal slots
-  for (let i = 0; i < n; ) {
-    const l = inLen[i] as number;
-    if (i + 3 < n && inLen[i + 1] === l && inLen[i + 2] === l && inLen[i + 3] === l) {
-      w.hash4(inAt[i] as number, inAt[i + 1] as number, inAt[i + 2] as number, inAt[i + 3] as number, l, outAt[i] as number, outAt[i + 1] as number, outAt[i + 2] as number, outAt[i + 3] as number);
-      i += 4;
-    } else {
-      w.hash(inAt[i] as number, l, outAt[i] as number);
-      i++;
+  // message i (inAt[i], inLen[i]) -> outAt[i] for every i < n; four at once where four neighbours share a length
+  const hashRuns = (): void => {
+    for (let i = 0; i < n; ) {
+      const l = inLen[i] as number;
+      if (i + 3 < n && inLen[i + 1] === l && inLen[i + 2] === l && inLen[i + 3] === l) {
+        w.hash4(inAt[i] as number, inAt[i + 1] as number, inAt[i + 2] as number, inAt[i + 3] as number, l, outAt[i] as number, outAt[i + 1] as number, outAt[i + 2] as number, outAt[i + 3] as number);
+        i += 4;
+      } else {
+        w.hash(inAt[i] as number, l, outAt[i] as number);
+        i++;
+      }
     }
-  }
+  };
+  // stage 1: hVal = H(value), into the record's hVal slots
+  hashRuns();
   // stage 2: entry digest = H(prefix ‖ hVal), into the leaf inputs after their 0x00
   for (let i = 0; i < n; i++) {
     const d = dig + slot * i;
@@ -273,16 +277,7 @@ export function hashPackedTx(buf: Uint8Array, w: PackedHasher): void {
     outAt[i] = leafIn + 40 * i + 1;
     mem[leafIn + 40 * i] = 0;
   }
-  for (let i = 0; i < n; ) {
-    const l = inLen[i] as number;
-    if (i + 3 < n && inLen[i + 1] === l && inLen[i + 2] === l && inLen[i + 3] === l) {
-      w.hash4(inAt[i] as number, inAt[i + 1] as number, inAt[i + 2] as number, inAt[i + 3] as number, l, outAt[i] as number, outAt[i + 1] as number, outAt[i + 2] as number, outAt[i + 3] as number);
-      i += 4;
-    } else {
-      w.hash(inAt[i] as number, l, outAt[i] as number);
-      i++;
-    }
-  }
+  hashRuns();
   // stage 3: htree leaves H(0x00 ‖ digest), 33 bytes each
   let i4 = 0;
   for (; i4 + 3 < n; i4 += 4) {
