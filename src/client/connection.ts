@@ -156,10 +156,16 @@ export class Connection {
     });
   }
 
-  #unary(service: Readonly<Record<string, AnyDefinition>>, method: string, request: object, metadata: Metadata, callTimeoutMs?: number): Promise<CallResult<object>> {
+  /** The method's definition, if the client is open and the service has it. */
+  #callable(service: Readonly<Record<string, AnyDefinition>>, method: string): AnyDefinition {
     const def = service[method];
-    if (def === undefined) return Promise.reject(new ImmuError('UNIMPLEMENTED', `unknown RPC ${method}`));
-    if (this.#closed) return Promise.reject(new ImmuError('STORE_CLOSED', 'the client is closed', { rpc: method }));
+    if (def === undefined) throw new ImmuError('UNIMPLEMENTED', `unknown RPC ${method}`);
+    if (this.#closed) throw new ImmuError('STORE_CLOSED', 'the client is closed', { rpc: method });
+    return def;
+  }
+
+  async #unary(service: Readonly<Record<string, AnyDefinition>>, method: string, request: object, metadata: Metadata, callTimeoutMs?: number): Promise<CallResult<object>> {
+    const def = this.#callable(service, method);
     const endpoint = this.endpoint;
     return new Promise((resolve, reject) => {
       let serverUuid: string | undefined;
@@ -187,9 +193,7 @@ export class Connection {
    * iteration with an ImmuError. The deadline covers the whole stream.
    */
   async *immuServerStream(method: string, request: object, metadata: Metadata): AsyncGenerator<object> {
-    const def = this.#immu[method];
-    if (def === undefined) throw new ImmuError('UNIMPLEMENTED', `unknown RPC ${method}`);
-    if (this.#closed) throw new ImmuError('STORE_CLOSED', 'the client is closed', { rpc: method });
+    const def = this.#callable(this.#immu, method);
     const endpoint = this.endpoint;
     const call = this.#grpc.makeServerStreamRequest(def.path, def.requestSerialize, def.responseDeserialize, request, metadata, {
       deadline: Date.now() + this.#timeoutMs,
@@ -208,10 +212,8 @@ export class Connection {
   }
 
   /** A client-streaming ImmuService call (replicateTx): sends every request, then awaits the one reply. */
-  immuClientStream(method: string, requests: readonly object[], metadata: Metadata): Promise<CallResult<object>> {
-    const def = this.#immu[method];
-    if (def === undefined) return Promise.reject(new ImmuError('UNIMPLEMENTED', `unknown RPC ${method}`));
-    if (this.#closed) return Promise.reject(new ImmuError('STORE_CLOSED', 'the client is closed', { rpc: method }));
+  async immuClientStream(method: string, requests: readonly object[], metadata: Metadata): Promise<CallResult<object>> {
+    const def = this.#callable(this.#immu, method);
     const endpoint = this.endpoint;
     return new Promise((resolve, reject) => {
       let serverUuid: string | undefined;
