@@ -52,7 +52,8 @@ export class ServerMetrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [this.registry],
     });
-    const perDb = (name: string, help: string, pick: (h: DatabaseHealth) => number): void => {
+    // a gauge labelled by database, refilled at every scrape from `rows` (a row that gives no value is left out)
+    const gaugeByDb = <T>(name: string, help: string, rows: () => readonly T[], valueOf: (row: T) => { db: string; value: number } | undefined): void => {
       new Gauge({
         name,
         help,
@@ -60,25 +61,23 @@ export class ServerMetrics {
         registers: [this.registry],
         collect() {
           this.reset();
-          for (const d of source.databases()) if (d.health !== undefined) this.set({ db: d.name }, pick(d.health));
+          for (const row of rows()) {
+            const v = valueOf(row);
+            if (v !== undefined) this.set({ db: v.db }, v.value);
+          }
         },
       });
     };
+    const perDb = (name: string, help: string, pick: (h: DatabaseHealth) => number): void =>
+      gaugeByDb(name, help, () => source.databases(), (d) => (d.health === undefined ? undefined : { db: d.name, value: pick(d.health) }));
     perDb('immudb_last_committed_trx_id', 'Last committed transaction id', (h) => h.committedTxId);
     perDb('immudb_last_precommitted_trx_id', 'Last precommitted (durable, maybe not yet committed) transaction id', (h) => h.precommittedTxId);
     perDb('immudb_last_indexed_trx_id', 'Last transaction id fully indexed', (h) => h.indexedTxId);
     perDb('immudb_index_lag_txs', 'Committed transactions not yet indexed', (h) => h.indexLagTxs);
     perDb('immudb_index_stalled', '1 when indexing stopped on an error', (h) => (h.indexStalledReason === undefined ? 0 : 1));
-    new Gauge({
-      name: 'immudb_database_open_failed',
-      help: '1 for a database that failed to open when the server started (unloaded; the others serve)',
-      labelNames: ['db'],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const d of source.databases()) if (d.openFailure !== undefined) this.set({ db: d.name }, 1);
-      },
-    });
+    gaugeByDb('immudb_database_open_failed', '1 for a database that failed to open when the server started (unloaded; the others serve)', () => source.databases(), (d) =>
+      d.openFailure === undefined ? undefined : { db: d.name, value: 1 },
+    );
     new Gauge({
       name: 'immudb_loaded_databases',
       help: 'Databases currently loaded',
@@ -87,18 +86,8 @@ export class ServerMetrics {
         this.set(source.databases().filter((d) => d.health !== undefined).length);
       },
     });
-    const perReplication = (name: string, help: string, pick: (r: ReplicationMetricSample) => number): void => {
-      new Gauge({
-        name,
-        help,
-        labelNames: ['db'],
-        registers: [this.registry],
-        collect() {
-          this.reset();
-          for (const r of source.replication?.() ?? []) this.set({ db: r.db }, pick(r));
-        },
-      });
-    };
+    const perReplication = (name: string, help: string, pick: (r: ReplicationMetricSample) => number): void =>
+      gaugeByDb(name, help, () => source.replication?.() ?? [], (r) => ({ db: r.db, value: pick(r) }));
     perReplication('immudb_replication_halted', '1 when replication of the database halted on something it could not verify', (r) => (r.halted ? 1 : 0));
     perReplication('immudb_replication_lag_txs', 'Transactions the primary committed that this replica has not', (r) => r.lagTxs);
     perReplication('immudb_replication_lag_ms', 'Milliseconds since the primary reported the oldest tx this replica has not committed', (r) => r.lagMs);
