@@ -56,6 +56,23 @@ export class FileChain {
   }
 }
 
+/**
+ * The file's records in order, each with its Alh once it verified against the chain so far; a damaged or
+ * truncated file or a record that fails verification ends the iteration with CORRUPTED_DATA.
+ */
+export async function* verifiedRecords(reader: BackupReader, path: string, chain: FileChain): AsyncGenerator<{ readonly record: BackupRecord; readonly alh: Buffer }> {
+  for await (const ev of reader.scan({ payloads: true })) {
+    if (ev.kind !== 'record') {
+      const err = scanEndError(ev, path);
+      if (err !== undefined) throw err;
+      return;
+    }
+    const step = chain.check(ev.record);
+    if (step.kind === 'failed') throw chainError(step, ev.record, path);
+    yield { record: ev.record, alh: step.alh };
+  }
+}
+
 export async function verifyBackupFile(reader: BackupReader, path: string, alhWantedAt: number | undefined, progress: Progress | undefined): Promise<VerifiedBackup> {
   const chain = new FileChain();
   let records = 0;
@@ -63,20 +80,13 @@ export async function verifyBackupFile(reader: BackupReader, path: string, alhWa
   let lastTxId = 0;
   let lastAlh: Buffer | undefined;
   let alhAtWanted: Buffer | undefined;
-  for await (const ev of reader.scan({ payloads: true })) {
-    if (ev.kind !== 'record') {
-      const err = scanEndError(ev, path);
-      if (err !== undefined) throw err;
-      break;
-    }
-    const step = chain.check(ev.record);
-    if (step.kind === 'failed') throw chainError(step, ev.record, path);
+  for await (const { record, alh } of verifiedRecords(reader, path, chain)) {
     records++;
-    if (firstTxId === 0) firstTxId = ev.record.txId;
-    lastTxId = ev.record.txId;
-    lastAlh = step.alh;
-    if (lastTxId === alhWantedAt) alhAtWanted = step.alh;
-    progress?.add(ev.record.payloadBytes);
+    if (firstTxId === 0) firstTxId = record.txId;
+    lastTxId = record.txId;
+    lastAlh = alh;
+    if (lastTxId === alhWantedAt) alhAtWanted = alh;
+    progress?.add(record.payloadBytes);
   }
   return { header: reader.header, records, firstTxId, lastTxId, firstPrevAlh: chain.firstPrevAlh, lastAlh, blRootChecked: chain.checksBlRoot, alhAtWanted };
 }

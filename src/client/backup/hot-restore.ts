@@ -9,7 +9,7 @@ import { ImmuError } from '../../common/errors.js';
 import { txAlh, type TxHeader } from '../../proof/index.js';
 import { Progress, type ProgressSink } from './backup-progress.js';
 import { BackupReader, summarizeBackup } from './backup-reader.js';
-import { chainError, FileChain, scanEndError, verifyBackupFile, type VerifiedBackup } from './backup-verify.js';
+import { FileChain, verifiedRecords, verifyBackupFile, type VerifiedBackup } from './backup-verify.js';
 
 export interface TargetState {
   readonly txId: number;
@@ -130,26 +130,18 @@ async function prepareTarget(target: RestoreTarget, file: VerifiedBackup, opts: 
 /** Second pass: re-verify each record, send those beyond the database's state, check what it committed. */
 async function apply(target: RestoreTarget, path: string, fromTxId: number, expectedLastAlh: Buffer | undefined, progress: Progress): Promise<number> {
   const reader = await BackupReader.open(path);
-  const chain = new FileChain();
   let applied = 0;
   let lastAlh: Buffer | undefined;
   try {
-    for await (const ev of reader.scan({ payloads: true })) {
-      if (ev.kind !== 'record') {
-        const err = scanEndError(ev, path);
-        if (err !== undefined) throw err;
-        break;
-      }
-      const step = chain.check(ev.record);
-      if (step.kind === 'failed') throw chainError(step, ev.record, path);
-      lastAlh = step.alh;
-      if (ev.record.txId <= fromTxId) continue;
-      const committed = await target.replicate(ev.record.payload);
-      if (committed.id !== ev.record.txId || !txAlh(committed).equals(step.alh)) {
-        throw inconsistent(`database ${target.database} committed tx ${committed.id} with another Alh than the file's tx ${ev.record.txId}`, { txId: ev.record.txId });
+    for await (const { record, alh } of verifiedRecords(reader, path, new FileChain())) {
+      lastAlh = alh;
+      if (record.txId <= fromTxId) continue;
+      const committed = await target.replicate(record.payload);
+      if (committed.id !== record.txId || !txAlh(committed).equals(alh)) {
+        throw inconsistent(`database ${target.database} committed tx ${committed.id} with another Alh than the file's tx ${record.txId}`, { txId: record.txId });
       }
       applied++;
-      progress.add(ev.record.payloadBytes);
+      progress.add(record.payloadBytes);
     }
   } finally {
     await reader.close();
